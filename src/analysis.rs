@@ -1,0 +1,121 @@
+//! One case: inputs read one after another through ingest and detection,
+//! with the counts every view and report needs.
+//!
+//! The caller (CLI or worker) owns the I/O: it opens an input, pushes its
+//! bytes in chunks and closes it. Nothing here waits or reads files.
+
+use crate::detect::{Detector, Finding, RuleFailure, RuleInfo, RuleSource};
+use crate::event::{Format, Record};
+use crate::ingest::{InputReader, InputSummary};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Counts over all events of a case, for the overview.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub events: u64,
+    /// Events per action (an audit verb, an sshd action, ...).
+    pub actions: BTreeMap<String, u64>,
+    /// Events per acting identity.
+    pub users: BTreeMap<String, u64>,
+    /// Events per source format.
+    pub formats: BTreeMap<String, u64>,
+}
+
+impl Summary {
+    fn count(&mut self, record: &Record) {
+        self.events += 1;
+        let e = &record.event;
+        if let Some(a) = &e.action {
+            *self.actions.entry(a.clone()).or_default() += 1;
+        }
+        if let Some(u) = &e.user {
+            *self.users.entry(u.clone()).or_default() += 1;
+        }
+        *self.formats.entry(record.format.name().to_string()).or_default() += 1;
+    }
+}
+
+pub struct Analysis {
+    detector: Detector,
+    rule_failures: Vec<RuleFailure>,
+    inputs: Vec<InputSummary>,
+    findings: Vec<Finding>,
+    summary: Summary,
+    current: Option<InputReader>,
+}
+
+impl Analysis {
+    /// Loads the rules; rules that fail are kept for the report.
+    pub fn new(rules: &[RuleSource]) -> Self {
+        let (detector, rule_failures) = Detector::new(rules);
+        Analysis {
+            detector,
+            rule_failures,
+            inputs: Vec::new(),
+            findings: Vec::new(),
+            summary: Summary::default(),
+            current: None,
+        }
+    }
+
+    /// Starts the next input; an unfinished one is closed first.
+    pub fn open(&mut self, path: &str, forced: Option<Format>) {
+        self.close();
+        self.current = Some(InputReader::new(path, forced));
+    }
+
+    /// Feeds the next chunk of the open input.
+    pub fn push(&mut self, chunk: &[u8]) {
+        let Some(mut reader) = self.current.take() else {
+            return;
+        };
+        let input = self.inputs.len() as u32;
+        reader.push(chunk, &mut |r| self.take(r, input));
+        self.current = Some(reader);
+    }
+
+    /// Ends the open input.
+    pub fn close(&mut self) {
+        let Some(reader) = self.current.take() else {
+            return;
+        };
+        let input = self.inputs.len() as u32;
+        let summary = reader.finish(&mut |r| self.take(r, input));
+        self.inputs.push(summary);
+    }
+
+    /// Ends the case: closes the open input and flushes pending detections.
+    pub fn finish(&mut self) {
+        self.close();
+        let late = self.detector.finish();
+        self.findings.extend(late);
+        let key = |f: &Finding| {
+            let at = f.evidence.first().map(|e| (e.input, e.line));
+            (f.time_ns, at, f.rule_id.clone())
+        };
+        self.findings.sort_by_key(key);
+    }
+
+    fn take(&mut self, record: Record, input: u32) {
+        self.summary.count(&record);
+        let found = self.detector.observe(&record, input);
+        self.findings.extend(found);
+    }
+
+    pub fn inputs(&self) -> &[InputSummary] {
+        &self.inputs
+    }
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+    pub fn rules(&self) -> Vec<RuleInfo> {
+        self.detector.rules()
+    }
+    pub fn rule_failures(&self) -> &[RuleFailure] {
+        &self.rule_failures
+    }
+}

@@ -1,0 +1,22 @@
+//! Spoor's core: everything between the bytes of a log file and a report.
+//!
+//! The pipeline, one module per stage:
+//! ingest (sniff → decode → parse → [`event::Event`]) → detect (Sigma rules)
+//! → [`analysis`] (ties the stages together per case) → [`report`].
+//!
+//! The library does no I/O of its own: callers push byte chunks in and get
+//! plain data out, so the CLI (`src/bin/spoor.rs`) and the browser worker
+//! (`src/web/`) are thin shells over the same code.
+
+pub mod analysis;
+pub mod detect;
+pub mod event;
+pub mod ingest;
+pub mod protocol;
+pub mod report;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+
+/// The tool version written into every report.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

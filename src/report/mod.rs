@@ -1,0 +1,161 @@
+//! Reports: the analysis of a case as data ([`Report`], the versioned JSON
+//! schema in docs/report-schema.md) and renderings of it.
+
+mod text;
+
+pub use text::render_text;
+
+use crate::analysis::{Analysis, Summary};
+use crate::ingest::time::format_rfc3339;
+use crate::ingest::Diagnostic;
+use serde::{Deserialize, Serialize};
+
+pub const SCHEMA: &str = "spoor.report/1";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema: String,
+    pub tool: Tool,
+    pub rules: Rules,
+    pub inputs: Vec<Input>,
+    pub findings: Vec<Finding>,
+    pub incidents: Vec<Incident>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rules {
+    pub loaded: usize,
+    pub failed: Vec<crate::detect::RuleFailure>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Input {
+    pub path: String,
+    pub sha256: String,
+    pub format: String,
+    pub bytes: u64,
+    pub lines: u64,
+    pub events: u64,
+    pub unparsed: u64,
+    pub diagnostics: Vec<Diagnostic>,
+    pub diagnostics_dropped: u64,
+    pub integrity: Integrity,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Integrity {
+    pub gaps: Vec<Gap>,
+    pub duplicate_ids: u64,
+    pub out_of_order: u64,
+    pub truncated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Gap {
+    pub from: String,
+    pub to: String,
+    pub seconds: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule_id: String,
+    pub title: String,
+    pub level: String,
+    pub techniques: Vec<String>,
+    pub time: Option<String>,
+    pub evidence: Vec<EvidenceRef>,
+    pub matched: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceRef {
+    pub path: String,
+    pub line: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Incident {
+    pub id: String,
+    pub score: u32,
+    pub level: String,
+    pub findings: Vec<usize>,
+    pub narrative: Vec<String>,
+}
+
+impl Report {
+    /// The report of a finished analysis.
+    pub fn new(analysis: &Analysis) -> Report {
+        let inputs = analysis.inputs();
+        let path_of = |i: u32| {
+            inputs
+                .get(i as usize)
+                .map(|s| s.path.clone())
+                .unwrap_or_default()
+        };
+        Report {
+            schema: SCHEMA.into(),
+            tool: Tool {
+                name: "spoor".into(),
+                version: crate::VERSION.into(),
+            },
+            rules: Rules {
+                loaded: analysis.rules().len(),
+                failed: analysis.rule_failures().to_vec(),
+            },
+            inputs: inputs
+                .iter()
+                .map(|s| Input {
+                    path: s.path.clone(),
+                    sha256: s.sha256.clone(),
+                    format: s.format.map(|f| f.name()).unwrap_or("text").into(),
+                    bytes: s.bytes,
+                    lines: s.lines,
+                    events: s.events,
+                    unparsed: s.unparsed,
+                    diagnostics: s.diagnostics.clone(),
+                    diagnostics_dropped: s.diagnostics_dropped,
+                    integrity: Integrity {
+                        truncated: s.truncated,
+                        ..Default::default()
+                    },
+                })
+                .collect(),
+            findings: analysis
+                .findings()
+                .iter()
+                .map(|f| Finding {
+                    rule_id: f.rule_id.clone(),
+                    title: f.title.clone(),
+                    level: f.level.clone(),
+                    techniques: f.techniques.clone(),
+                    time: f.time_ns.map(format_rfc3339),
+                    evidence: f
+                        .evidence
+                        .iter()
+                        .map(|e| EvidenceRef {
+                            path: path_of(e.input),
+                            line: e.line,
+                        })
+                        .collect(),
+                    matched: f.matched.clone(),
+                })
+                .collect(),
+            incidents: Vec::new(),
+            summary: analysis.summary().clone(),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("a report always serializes");
+        s.push('\n');
+        s
+    }
+}

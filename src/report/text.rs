@@ -1,0 +1,47 @@
+//! The terminal summary: what a responder reads first.
+
+use super::Report;
+use std::fmt::Write;
+
+pub fn render_text(r: &Report) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "spoor {} — {} input(s)", r.tool.version, r.inputs.len());
+    for i in &r.inputs {
+        let _ = writeln!(
+            s,
+            "  {}  [{}]  {} lines, {} events, {} unparsed  sha256 {}",
+            i.path, i.format, i.lines, i.events, i.unparsed, i.sha256
+        );
+        for d in &i.diagnostics {
+            let _ = writeln!(s, "    {}:{}: {}", i.path, d.line, d.message);
+        }
+    }
+    let _ = writeln!(
+        s,
+        "rules: {} loaded, {} failed",
+        r.rules.loaded,
+        r.rules.failed.len()
+    );
+    for f in &r.rules.failed {
+        let _ = writeln!(s, "  {} ({}): {}", f.source, f.id, f.message);
+    }
+    let _ = writeln!(s, "findings: {}", r.findings.len());
+    for f in &r.findings {
+        let at = f
+            .evidence
+            .first()
+            .map(|e| format!("{}:{}", e.path, e.line))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  [{}] {}  {}  {}  {}",
+            f.level,
+            f.time.as_deref().unwrap_or("-"),
+            f.title,
+            f.techniques.join(","),
+            at
+        );
+    }
+    let _ = writeln!(s, "incidents: {}", r.incidents.len());
+    s
+}
