@@ -1,0 +1,46 @@
+# Spoor: two commands on a fresh machine —
+#   make serve   install what is missing, build the page, serve it with a sample incident
+#   make test    install what is missing, run every test
+# Both are idempotent: on a ready machine they only rebuild what changed.
+
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+WASM_OUT := target/wasm32-unknown-unknown/release
+PORT ?= 8080
+
+.PHONY: setup dist web serve test test-native test-wasm test-e2e cli
+
+setup:
+	@scripts/setup.sh
+
+## The release page: dist/index.html (+ app.js, worker.js) and dist/spoor.html.
+dist: setup web
+
+web:
+	cargo build --locked --release --target wasm32-unknown-unknown --bin app --bin worker
+	@mkdir -p target/web
+	wasm-bindgen --target no-modules --no-typescript --out-dir target/web $(WASM_OUT)/app.wasm
+	wasm-bindgen --target no-modules --no-typescript --out-dir target/web $(WASM_OUT)/worker.wasm
+	wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types target/web/app_bg.wasm -o target/web/app_bg.wasm
+	wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types target/web/worker_bg.wasm -o target/web/worker_bg.wasm
+	node scripts/build-web.mjs
+
+cli:
+	cargo build --locked --release --bin spoor
+
+serve: dist
+	node scripts/serve.mjs dist
+
+## Every test: format, lints, native tests, wasm tests in headless Chromium, end-to-end.
+test: setup test-native test-wasm dist test-e2e
+
+test-native:
+	cargo fmt --check
+	cargo clippy --locked --all-targets -- -D warnings
+	cargo test --locked
+
+test-wasm:
+	cargo test --locked --target wasm32-unknown-unknown --test web
+
+test-e2e:
+	node --test --test-concurrency=1 tests/e2e/

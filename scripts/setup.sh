@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what building and testing Spoor needs, and only what is missing:
+# the wasm32 target, wasm-bindgen-cli at the Cargo.lock version, Debian's
+# Chromium and chromedriver, and the npm tooling (wasm-opt, playwright-core).
+# Safe to run again: on a ready machine it only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { echo "setup: $*" >&2; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+want_wbg=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+have_wbg=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have_wbg" != "$want_wbg" ]; then
+  say "installing wasm-bindgen-cli $want_wbg (a few minutes, once)"
+  # Without --locked: its own lock file pins a crate the registry lacks.
+  cargo install wasm-bindgen-cli --version "$want_wbg"
+fi
+
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  say "installing Chromium and chromedriver from Debian"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+fi
+
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] \
+   || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm tooling (wasm-opt, playwright-core)"
+  # playwright-core never downloads a browser; the tests use Debian's Chromium.
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+cargo fetch --locked >/dev/null 2>&1 || cargo fetch --locked

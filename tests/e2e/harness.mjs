@@ -1,0 +1,49 @@
+// Shared set-up for the browser tests: serve dist/ on 127.0.0.1, launch
+// Debian's Chromium through playwright-core, and record every request the
+// page and its workers make.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '../../scripts/serve.mjs';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const dist = join(root, 'dist');
+export const shared = join(root, '..', 'shared');
+export const artifacts = join(root, 'tests', 'e2e', 'artifacts');
+mkdirSync(artifacts, { recursive: true });
+
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export async function launch() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: FLAGS });
+}
+
+export async function startServer(base = '/') {
+  const server = await serve(dist, { base });
+  return { server, origin: `http://127.0.0.1:${server.address().port}` };
+}
+
+/** A page whose requests are all recorded in `requests`, and whose errors and dialogs in `problems`. */
+export async function openPage(browser) {
+  const context = await browser.newContext();
+  const requests = [];
+  const problems = [];
+  context.on('request', (r) => requests.push(r.url()));
+  const page = await context.newPage();
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); d.dismiss(); });
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  return { context, page, requests, problems };
+}
+
+/** Requests to anything but the page's own origin, `blob:` or `data:`. */
+export function foreign(requests, origin) {
+  return requests.filter((u) => !(u.startsWith(origin + '/') || u.startsWith('blob:') || u.startsWith('data:') || (origin === 'file:' && u.startsWith('file:'))));
+}
+
+export async function dropFiles(page, files) {
+  await page.setInputFiles('input[data-testid=file-input]', files);
+  await page.waitForSelector('[data-testid=analysis-done]', { timeout: 120_000 });
+}

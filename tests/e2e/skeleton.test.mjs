@@ -1,0 +1,57 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { launch, startServer, openPage, foreign, dropFiles, shared, dist, artifacts } from './harness.mjs';
+
+const DEMO = join(shared, 'data', 'audit2rbac-demo', 'demo.v1.log');
+let browser, server, origin;
+
+before(async () => {
+  browser = await launch();
+  ({ server, origin } = await startServer());
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+test('a dropped audit log is counted, and the page makes no outside request', async () => {
+  const { page, requests, problems, context } = await openPage(browser);
+  await page.goto(`${origin}/`);
+  await dropFiles(page, DEMO);
+  assert.equal(await page.textContent('[data-testid=events-count]'), '37');
+  const row = await page.textContent('[data-testid=input-row]');
+  assert.match(row, /k8s-audit/);
+  assert.match(row, /ac15e3b4fc4b35b6799b17ed711bd629f33f70104370a5a7ef4197c2fc0cf1c3/);
+  const perAction = await page.textContent('#actions-body');
+  assert.match(perAction, /get\s*23/);
+  assert.match(perAction, /list\s*14/);
+  assert.match(await page.textContent('#users-body'), /system:admin\s*37/);
+  await page.screenshot({ path: join(artifacts, 'skeleton-demo.png'), fullPage: true });
+  assert.deepEqual(foreign(requests, origin), []);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the page declares a CSP that forbids outgoing connections', async () => {
+  const { page, context } = await openPage(browser);
+  await page.goto(`${origin}/`);
+  const csp = await page.getAttribute('meta[http-equiv=Content-Security-Policy]', 'content');
+  assert.match(csp, /connect-src 'none'/);
+  assert.match(csp, /default-src 'none'/);
+  // A fetch from the page must be refused by the browser.
+  const outcome = await page.evaluate(() => fetch('https://example.com/').then(() => 'sent', () => 'blocked'));
+  assert.equal(outcome, 'blocked');
+  await context.close();
+});
+
+test('the single file works from file:// with the same numbers', async () => {
+  const { page, requests, problems, context } = await openPage(browser);
+  await page.goto(pathToFileURL(join(dist, 'spoor.html')).href);
+  await dropFiles(page, DEMO);
+  assert.equal(await page.textContent('[data-testid=events-count]'), '37');
+  assert.deepEqual(foreign(requests, 'file:'), []);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

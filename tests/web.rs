@@ -1,0 +1,72 @@
+//! Browser-side tests, run in headless Chromium by wasm-bindgen-test:
+//! chunked reading of a Blob and the worker's message protocol.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, Uint8Array};
+use spoor::analysis::Analysis;
+use spoor::protocol::FromWorker;
+use spoor::report::Report;
+use spoor::web::read_blob_chunks;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+use web_sys::Blob;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const DEMO: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/data/audit2rbac-demo/demo.v1.log"
+));
+
+fn blob(bytes: &[u8]) -> Blob {
+    let array = Uint8Array::from(bytes);
+    Blob::new_with_u8_array_sequence(&Array::of1(&array)).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn blob_chunks_concatenate_to_the_whole_file() {
+    let b = blob(DEMO);
+    for chunk in [1u64, 7, 4096, 1 << 20] {
+        let mut got = Vec::new();
+        let mut last_done = 0;
+        read_blob_chunks(&b, chunk, |c, done| {
+            assert!(c.len() as u64 <= chunk);
+            got.extend_from_slice(c);
+            last_done = done;
+        })
+        .await
+        .unwrap();
+        assert_eq!(got, DEMO, "chunk size {chunk}");
+        assert_eq!(last_done, DEMO.len() as u64);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn an_audit_log_read_in_chunks_gives_the_same_report_as_whole() {
+    let mut chunked = Analysis::new(&[]);
+    chunked.open("demo.v1.log", None);
+    read_blob_chunks(&blob(DEMO), 333, |c, _| chunked.push(c))
+        .await
+        .unwrap();
+    chunked.finish();
+    let report = Report::new(&chunked);
+    assert_eq!(report.inputs[0].events, 37);
+    assert_eq!(report.inputs[0].unparsed, 0);
+    assert_eq!(
+        report.inputs[0].sha256,
+        "ac15e3b4fc4b35b6799b17ed711bd629f33f70104370a5a7ef4197c2fc0cf1c3"
+    );
+}
+
+#[wasm_bindgen_test]
+fn worker_messages_survive_postmessage_as_strings() {
+    let message = FromWorker::Progress {
+        input: 0,
+        path: "<img src=x onerror=alert(1)>.log".into(),
+        done: 5,
+        total: 9,
+    };
+    let js = JsValue::from_str(&message.to_json());
+    let back = FromWorker::from_json(&js.as_string().unwrap()).unwrap();
+    assert_eq!(back, message);
+}
