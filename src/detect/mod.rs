@@ -1,9 +1,47 @@
 //! Detection: Sigma rules (built-in pack, user files) run over records.
 //!
-//! INTERFACE (owned by the Sigma work; the analysis module relies on these names).
+//! This module is a thin adapter over the `rsigma-parser` / `rsigma-eval`
+//! crates; it does not evaluate Sigma itself. What it adds:
+//!
+//! - [`RecordEvent`]: rsigma's `Event` trait over a [`Record`] (borrowed,
+//!   no copy), see `adapter.rs`.
+//! - Routing by logsource (`route.rs`): one rsigma `Engine` per [`Route`];
+//!   a record is evaluated only by engines whose logsource fits its format.
+//!   Rules whose logsource no Spoor format carries still load (they are
+//!   valid rules) and are reported by [`Detector::inapplicable`].
+//! - A field-mapping pipeline kept as data (`rules/mapping/`), applied to
+//!   Kubernetes audit rules before compilation.
+//! - Correlations through one shared rsigma `CorrelationEngine`, fed the
+//!   detections of every lane, on EVENT time (never the wall clock): records
+//!   without a time still produce detections but never enter a window.
+//! - Per-rule load failures: one bad document never hides the others, and
+//!   no rule text can make the detector panic.
+//!
+//! The library does no file I/O: callers read rule files and pass their
+//! text as [`RuleSource`]s (a file may hold several `---` documents).
 
-use crate::event::Record;
+mod adapter;
+mod builtin;
+mod route;
+
+pub use adapter::{parse_event_ref, RecordEvent};
+pub use builtin::{builtin_sources, BUILTIN, KUBERNETES_AUDIT_PIPELINE};
+pub use route::{Family, Route};
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use rsigma_eval::{
+    apply_pipelines, compile_rule, parse_pipeline, CorrelationConfig, CorrelationEngine,
+    CorrelationEventMode, Engine, EvaluationResult, MatchDetailLevel, Pipeline, ResultBody,
+    TimestampFallback,
+};
+use rsigma_parser::{
+    parse_sigma_yaml, ConditionOperator, CorrelationCondition, CorrelationRule, CorrelationType,
+    FilterRule, SigmaCollection, SigmaRule,
+};
 use serde::{Deserialize, Serialize};
+
+use crate::event::{Format, Record};
 
 /// Where rule text came from: `builtin` or the path it was read from.
 #[derive(Debug, Clone)]
@@ -51,23 +89,851 @@ pub struct Finding {
     pub matched: Vec<(String, String)>,
 }
 
-pub struct Detector;
+/// Level reported for a rule that does not state one.
+const DEFAULT_LEVEL: &str = "medium";
+/// Most contributing events kept per correlation window (as references).
+const MAX_CORRELATION_EVIDENCE: usize = 256;
+/// Longest matched value kept in a finding, in bytes.
+const MAX_MATCHED_VALUE: usize = 512;
+
+/// One rsigma engine and the records it may see.
+struct Lane {
+    route: Route,
+    engine: Engine,
+}
+
+struct RuleMeta {
+    info: RuleInfo,
+    name: Option<String>,
+    /// Human description of what the rule reads, for notices.
+    logsource: String,
+    /// Families of formats the rule can fire on; empty = none.
+    families: Vec<Family>,
+}
+
+/// Runs a set of Sigma rules over records.
+pub struct Detector {
+    lanes: Vec<Lane>,
+    correlation: Option<CorrelationEngine>,
+    rules: Vec<RuleMeta>,
+    /// Ids of rules referenced only by `generate: false` correlations:
+    /// their own matches feed the correlation but are not findings.
+    correlation_only: HashSet<String>,
+}
 
 impl Detector {
-    pub fn new(_sources: &[RuleSource]) -> (Detector, Vec<RuleFailure>) {
-        (Detector, Vec::new())
+    /// Load every rule in `sources`. Rules that fail to parse or compile are
+    /// returned as failures; every other rule is loaded.
+    pub fn new(sources: &[RuleSource]) -> (Detector, Vec<RuleFailure>) {
+        let mut failures = Vec::new();
+        let pipeline = match parse_pipeline(KUBERNETES_AUDIT_PIPELINE) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                failures.push(RuleFailure {
+                    source: "builtin".into(),
+                    id: "rules/mapping/kubernetes-audit.yml".into(),
+                    message: format!("field mapping did not load: {e}"),
+                });
+                None
+            }
+        };
+
+        let mut metas: Vec<RuleMeta> = Vec::new();
+        let mut lane_rules: BTreeMap<Route, Vec<rsigma_eval::CompiledRule>> = BTreeMap::new();
+        // Transformed detection rules, kept until correlations are wired.
+        let mut detections: Vec<SigmaRule> = Vec::new();
+        let mut correlations: Vec<(String, CorrelationRule, bool)> = Vec::new();
+        let mut filters: Vec<(String, FilterRule)> = Vec::new();
+
+        for src in sources {
+            let collection = match guard(|| parse_sigma_yaml(&src.text)) {
+                Ok(Ok(c)) => c,
+                Ok(Err(e)) => {
+                    failures.push(doc_failure(src, None, e.to_string()));
+                    continue;
+                }
+                Err(panic) => {
+                    failures.push(doc_failure(src, None, panic));
+                    continue;
+                }
+            };
+            report_document_failures(src, &collection, &mut failures);
+            for rule in collection.rules {
+                load_rule(
+                    src,
+                    rule,
+                    pipeline.as_ref(),
+                    &mut metas,
+                    &mut lane_rules,
+                    &mut detections,
+                    &mut failures,
+                );
+            }
+            let docs = scan_documents(&src.text);
+            for c in collection.correlations {
+                // Whether the document states a condition (rsigma does not
+                // tell a default from an explicit `gte: 1`, see below).
+                let explicit = docs
+                    .iter()
+                    .find(|d| d.id.is_some() && d.id == c.id || d.title.as_ref() == Some(&c.title))
+                    .is_none_or(|d| d.mentions_condition);
+                correlations.push((src.origin.clone(), c, explicit));
+            }
+            for f in collection.filters {
+                filters.push((src.origin.clone(), f));
+            }
+        }
+
+        let mut lanes: Vec<Lane> = lane_rules
+            .into_iter()
+            .map(|(route, compiled)| {
+                let mut engine = Engine::new();
+                engine.set_match_detail(MatchDetailLevel::Summary);
+                engine.extend_compiled_rules(compiled);
+                Lane { route, engine }
+            })
+            .collect();
+
+        for (origin, filter) in &filters {
+            for lane in &mut lanes {
+                let applied = guard(|| lane.engine.apply_filter(filter));
+                let message = match applied {
+                    Ok(Ok(())) => continue,
+                    Ok(Err(e)) => e.to_string(),
+                    Err(p) => p,
+                };
+                failures.push(RuleFailure {
+                    source: origin.clone(),
+                    id: filter
+                        .id
+                        .clone()
+                        .or_else(|| filter.name.clone())
+                        .unwrap_or_default(),
+                    message,
+                });
+                break;
+            }
+        }
+
+        let (correlation, correlation_only) =
+            load_correlations(correlations, &detections, &mut metas, &mut failures);
+
+        (
+            Detector {
+                lanes,
+                correlation,
+                rules: metas,
+                correlation_only,
+            },
+            failures,
+        )
     }
+
+    /// Every loaded rule (detections and correlations), in load order.
     pub fn rules(&self) -> Vec<RuleInfo> {
-        Vec::new()
+        self.rules.iter().map(|m| m.info.clone()).collect()
     }
-    pub fn observe(&mut self, _record: &Record, _input: u32) -> Vec<Finding> {
-        Vec::new()
+
+    /// Loaded rules that cannot fire on any of `formats_seen`: rules for log
+    /// sources Spoor does not read (cloud provider logs, EDR telemetry) and
+    /// rules for a log that is not among the inputs. Notices, not failures.
+    pub fn inapplicable(&self, formats_seen: &[Format]) -> Vec<RuleFailure> {
+        self.rules
+            .iter()
+            .filter(|m| {
+                !m.families
+                    .iter()
+                    .any(|fam| formats_seen.iter().any(|f| fam.accepts(*f)))
+            })
+            .map(|m| {
+                let wants: Vec<&str> = m
+                    .families
+                    .iter()
+                    .flat_map(|f| f.formats())
+                    .map(Format::name)
+                    .collect();
+                let message = if wants.is_empty() {
+                    format!(
+                        "cannot apply to any loaded log: logsource {} is not a log Spoor reads",
+                        m.logsource
+                    )
+                } else {
+                    format!(
+                        "cannot apply to any loaded log: logsource {} needs {}",
+                        m.logsource,
+                        wants.join(" or ")
+                    )
+                };
+                RuleFailure {
+                    source: m.info.source.clone(),
+                    id: m.info.id.clone(),
+                    message,
+                }
+            })
+            .collect()
     }
+
+    /// Run the rules over one record: its detections, then any correlation
+    /// that completes on it.
+    pub fn observe(&mut self, record: &Record, input: u32) -> Vec<Finding> {
+        let event = RecordEvent::new(record, input);
+        let program = if Family::NodeLog.accepts(record.format) {
+            route::record_program(record)
+        } else {
+            None
+        };
+        let mut detections: Vec<EvaluationResult> = Vec::new();
+        for lane in &self.lanes {
+            if lane.route.accepts(record.format, program) {
+                detections.extend(lane.engine.evaluate(&event));
+            }
+        }
+        if detections.is_empty() {
+            // Correlations only move on detections.
+            return Vec::new();
+        }
+        let results = match (&mut self.correlation, record.event.time_ns) {
+            (Some(engine), Some(ns)) => {
+                engine.process_with_detections(&event, detections, ns.div_euclid(1_000_000_000))
+            }
+            _ => detections,
+        };
+        self.findings(results, record, input)
+    }
+
+    /// End of input. rsigma emits a correlation on the event that satisfies
+    /// its condition, so nothing is pending here.
     pub fn finish(&mut self) -> Vec<Finding> {
         Vec::new()
     }
+
+    fn findings(
+        &self,
+        results: Vec<EvaluationResult>,
+        record: &Record,
+        input: u32,
+    ) -> Vec<Finding> {
+        let here = Evidence {
+            input,
+            line: record.location.line,
+        };
+        let mut out: Vec<Finding> = Vec::with_capacity(results.len());
+        let mut chained: Vec<usize> = Vec::new();
+        for r in results {
+            let rule_id = r.header.rule_id.clone().unwrap_or_default();
+            let mut finding = Finding {
+                title: r.header.rule_title.clone(),
+                level: r
+                    .header
+                    .level
+                    .map(|l| l.as_str().to_string())
+                    .unwrap_or_else(|| DEFAULT_LEVEL.to_string()),
+                techniques: techniques(&r.header.tags),
+                time_ns: record.event.time_ns,
+                evidence: Vec::new(),
+                matched: Vec::new(),
+                rule_id,
+            };
+            match r.body {
+                ResultBody::Detection(d) => {
+                    if self.correlation_only.contains(&finding.rule_id) {
+                        continue;
+                    }
+                    finding.evidence.push(here.clone());
+                    for m in d.matched_fields {
+                        if m.negated || m.value.is_null() {
+                            continue;
+                        }
+                        let pair = (m.field, value_text(&m.value));
+                        if !finding.matched.contains(&pair) {
+                            finding.matched.push(pair);
+                        }
+                    }
+                }
+                ResultBody::Correlation(c) => {
+                    let refs = c.event_refs.iter().flatten().filter_map(|r| r.id.clone());
+                    let full = c
+                        .events
+                        .iter()
+                        .flatten()
+                        .filter_map(|e| e.get("id").and_then(|v| v.as_str()).map(String::from));
+                    for id in refs.chain(full) {
+                        if let Some((input, line)) = parse_event_ref(&id) {
+                            let ev = Evidence { input, line };
+                            if !finding.evidence.contains(&ev) {
+                                finding.evidence.push(ev);
+                            }
+                        }
+                    }
+                    if finding.evidence.is_empty() {
+                        // A correlation of correlations keeps no events of
+                        // its own: its evidence is its children's (filled in
+                        // below) plus the event that completed it.
+                        chained.push(out.len());
+                    }
+                    if !finding.evidence.contains(&here) {
+                        finding.evidence.push(here.clone());
+                    }
+                    finding.matched = c.group_key;
+                    finding.matched.push((
+                        format!("{:?}", c.correlation_type).to_lowercase(),
+                        format_number(c.aggregated_value),
+                    ));
+                }
+            }
+            out.push(finding);
+        }
+        for idx in chained {
+            let mut extra: Vec<Evidence> = Vec::new();
+            for (j, f) in out.iter().enumerate() {
+                if j != idx && f.evidence.len() > 1 {
+                    extra.extend(f.evidence.iter().cloned());
+                }
+            }
+            let ev = &mut out[idx].evidence;
+            for e in extra {
+                if !ev.contains(&e) {
+                    ev.push(e);
+                }
+            }
+        }
+        out
+    }
 }
 
-pub fn builtin_sources() -> Vec<RuleSource> {
-    Vec::new()
+/// Run `f`, turning a panic inside rsigma into an error message.
+fn guard<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
+        let what = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        format!("rule engine panicked: {what}")
+    })
+}
+
+fn doc_failure(src: &RuleSource, id: Option<String>, message: String) -> RuleFailure {
+    RuleFailure {
+        source: src.origin.clone(),
+        id: id
+            .or_else(|| scan_documents(&src.text).into_iter().find_map(|d| d.id))
+            .unwrap_or_default(),
+        message,
+    }
+}
+
+/// The head of one YAML document, found by a plain line scan (rsigma's
+/// per-document errors do not say which document they are about).
+#[derive(Debug, Default)]
+struct DocHead {
+    id: Option<String>,
+    title: Option<String>,
+    action: bool,
+    has_content: bool,
+    mentions_condition: bool,
+}
+
+fn scan_documents(text: &str) -> Vec<DocHead> {
+    fn scalar(v: &str) -> Option<String> {
+        let v = v.trim();
+        let v = v
+            .strip_prefix('\'')
+            .and_then(|v| v.strip_suffix('\''))
+            .or_else(|| v.strip_prefix('"').and_then(|v| v.strip_suffix('"')))
+            .unwrap_or(v)
+            .trim();
+        (!v.is_empty()).then(|| v.to_string())
+    }
+    let mut docs = vec![DocHead::default()];
+    for line in text.lines() {
+        let trimmed = line.trim_end();
+        if trimmed == "---" || trimmed.starts_with("--- ") {
+            docs.push(DocHead::default());
+            continue;
+        }
+        let Some(doc) = docs.last_mut() else { continue };
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed == "..." {
+            continue;
+        }
+        doc.has_content = true;
+        doc.mentions_condition |= trimmed.contains("condition");
+        if let Some(v) = trimmed.strip_prefix("id:") {
+            doc.id = scalar(v);
+        } else if let Some(v) = trimmed.strip_prefix("title:") {
+            doc.title = scalar(v);
+        } else if trimmed.starts_with("action:") {
+            doc.action = true;
+        }
+    }
+    docs.retain(|d| d.has_content);
+    docs
+}
+
+/// rsigma returns a collection plus per-document error strings (some of
+/// which are mere warnings about rules that still loaded). A document is a
+/// failure when it produced no rule, correlation or filter.
+fn report_document_failures(
+    src: &RuleSource,
+    collection: &SigmaCollection,
+    failures: &mut Vec<RuleFailure>,
+) {
+    let produced =
+        collection.rules.len() + collection.correlations.len() + collection.filters.len();
+    let docs = scan_documents(&src.text);
+    if collection.errors.is_empty() {
+        if produced == 0 {
+            failures.push(doc_failure(
+                src,
+                None,
+                "no Sigma rule, correlation or filter in this text".to_string(),
+            ));
+        }
+        return;
+    }
+    let mut known: HashSet<&str> = HashSet::new();
+    for r in &collection.rules {
+        known.extend(r.id.as_deref());
+        known.insert(r.title.as_str());
+    }
+    for c in &collection.correlations {
+        known.extend(c.id.as_deref());
+        known.insert(c.title.as_str());
+    }
+    for f in &collection.filters {
+        known.extend(f.id.as_deref());
+        known.insert(f.title.as_str());
+    }
+    let message = collection.errors.join("; ");
+    let failed: Vec<&DocHead> = docs
+        .iter()
+        .filter(|d| !d.action)
+        .filter(|d| {
+            let by_id = d.id.as_deref().is_some_and(|id| known.contains(id));
+            let by_title = d.title.as_deref().is_some_and(|t| known.contains(t));
+            !by_id && !by_title
+        })
+        .collect();
+    if failed.is_empty() {
+        let content = docs.iter().filter(|d| !d.action).count();
+        if produced == 0 || produced < content {
+            failures.push(doc_failure(src, None, message));
+        }
+        return;
+    }
+    for d in failed {
+        failures.push(RuleFailure {
+            source: src.origin.clone(),
+            id: d.id.clone().unwrap_or_default(),
+            message: message.clone(),
+        });
+    }
+}
+
+fn load_rule(
+    src: &RuleSource,
+    mut rule: SigmaRule,
+    pipeline: Option<&Pipeline>,
+    metas: &mut Vec<RuleMeta>,
+    lane_rules: &mut BTreeMap<Route, Vec<rsigma_eval::CompiledRule>>,
+    detections: &mut Vec<SigmaRule>,
+    failures: &mut Vec<RuleFailure>,
+) {
+    // Results name rules by id; a rule without one is named by its `name`
+    // or title so that it can still be reported and correlated.
+    if rule.id.is_none() {
+        rule.id = Some(rule.name.clone().unwrap_or_else(|| rule.title.clone()));
+    }
+    let id = rule.id.clone().unwrap_or_default();
+    let fail = |failures: &mut Vec<RuleFailure>, message: String| {
+        failures.push(RuleFailure {
+            source: src.origin.clone(),
+            id: id.clone(),
+            message,
+        })
+    };
+    let route = route::route_for(&rule.logsource);
+    if let (
+        Some(p),
+        Some(Route {
+            family: Family::Audit,
+            ..
+        }),
+    ) = (pipeline, &route)
+    {
+        match guard(|| apply_pipelines(std::slice::from_ref(p), &mut rule)) {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return fail(failures, format!("field mapping: {e}")),
+            Err(e) => return fail(failures, e),
+        }
+    }
+    let mut compiled = match guard(|| compile_rule(&rule)) {
+        Ok(Ok(c)) => c,
+        Ok(Err(e)) => return fail(failures, e.to_string()),
+        Err(e) => return fail(failures, e),
+    };
+    compiled.include_event = false;
+    metas.push(RuleMeta {
+        info: RuleInfo {
+            id,
+            title: rule.title.clone(),
+            level: level_text(rule.level),
+            source: src.origin.clone(),
+            techniques: techniques(&rule.tags),
+        },
+        name: rule.name.clone(),
+        logsource: route::describe(&rule.logsource),
+        families: route.iter().map(|r| r.family).collect(),
+    });
+    if let Some(route) = route {
+        lane_rules.entry(route).or_default().push(compiled);
+    }
+    detections.push(rule);
+}
+
+fn load_correlations(
+    correlations: Vec<(String, CorrelationRule, bool)>,
+    detections: &[SigmaRule],
+    metas: &mut Vec<RuleMeta>,
+    failures: &mut Vec<RuleFailure>,
+) -> (Option<CorrelationEngine>, HashSet<String>) {
+    if correlations.is_empty() {
+        return (None, HashSet::new());
+    }
+    // Families by every name a rule can be referenced by.
+    let mut families: HashMap<String, Vec<Family>> = HashMap::new();
+    for m in metas.iter() {
+        families.insert(m.info.id.clone(), m.families.clone());
+        if let Some(n) = &m.name {
+            families.insert(n.clone(), m.families.clone());
+        }
+    }
+    let mut correlations: Vec<(String, CorrelationRule)> = correlations
+        .into_iter()
+        .map(|(origin, mut c, explicit_condition)| {
+            if c.id.is_none() {
+                c.id = Some(c.name.clone().unwrap_or_else(|| c.title.clone()));
+            }
+            // rsigma 0.23 gives a `temporal` correlation without a condition
+            // `gte: 1` (fires when ANY referenced rule matched), although its
+            // own comment and the Sigma spec say ALL referenced rules must
+            // match. Spoor applies the spec default. (`temporal_ordered` is
+            // unaffected: its check already requires every rule, in order.)
+            if !explicit_condition && c.correlation_type == CorrelationType::Temporal {
+                if let CorrelationCondition::Threshold {
+                    predicates,
+                    field: None,
+                    ..
+                } = &mut c.condition
+                {
+                    let n = c.rules.len() as u64;
+                    for (op, v) in predicates.iter_mut() {
+                        if *op == ConditionOperator::Gte && *v == 1 {
+                            *v = n;
+                        }
+                    }
+                }
+            }
+            (origin, c)
+        })
+        .collect();
+    for (_, c) in &correlations {
+        for key in c.id.iter().chain(c.name.iter()) {
+            families.entry(key.clone()).or_default();
+        }
+    }
+    // Correlations inherit the families of what they reference; chains
+    // need a few rounds.
+    for _ in 0..=correlations.len() {
+        let mut changed = false;
+        for (_, c) in &correlations {
+            let mut fams: Vec<Family> = c
+                .rules
+                .iter()
+                .filter_map(|r| families.get(r))
+                .flatten()
+                .copied()
+                .collect();
+            fams.sort();
+            fams.dedup();
+            for key in c.id.iter().chain(c.name.iter()) {
+                if families.get(key) != Some(&fams) {
+                    families.insert(key.clone(), fams.clone());
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+
+    let config = CorrelationConfig {
+        timestamp_fallback: TimestampFallback::Skip,
+        correlation_event_mode: CorrelationEventMode::Refs,
+        max_correlation_events: MAX_CORRELATION_EVIDENCE,
+        ..CorrelationConfig::default()
+    };
+    let mut engine = CorrelationEngine::new(config);
+    let mut loaded: Vec<CorrelationRule> = Vec::new();
+    for (origin, c) in correlations.drain(..) {
+        let id = c.id.clone().unwrap_or_default();
+        let fail = |failures: &mut Vec<RuleFailure>, message: String| {
+            failures.push(RuleFailure {
+                source: origin.clone(),
+                id: id.clone(),
+                message,
+            })
+        };
+        if let Some(missing) = c.rules.iter().find(|r| !families.contains_key(r.as_str())) {
+            fail(failures, format!("unknown rule reference: {missing}"));
+            continue;
+        }
+        match guard(|| engine.add_correlation(&c)) {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                fail(failures, e.to_string());
+                continue;
+            }
+            Err(e) => {
+                fail(failures, e);
+                continue;
+            }
+        }
+        metas.push(RuleMeta {
+            info: RuleInfo {
+                id: id.clone(),
+                title: c.title.clone(),
+                level: level_text(c.level),
+                source: origin.clone(),
+                techniques: techniques(&c.tags),
+            },
+            name: c.name.clone(),
+            logsource: format!("correlation of {}", c.rules.join(", ")),
+            families: families.get(&id).cloned().unwrap_or_default(),
+        });
+        loaded.push(c);
+    }
+    if loaded.is_empty() {
+        return (None, HashSet::new());
+    }
+    // The correlation engine identifies detections by rule id and maps
+    // them to names through its own rule table, so every referenced
+    // detection rule is registered there too (it is never evaluated there).
+    let referenced: HashSet<&str> = loaded
+        .iter()
+        .flat_map(|c| c.rules.iter().map(String::as_str))
+        .collect();
+    let hidden: HashSet<&str> = loaded
+        .iter()
+        .filter(|c| !c.generate)
+        .flat_map(|c| c.rules.iter().map(String::as_str))
+        .collect();
+    let mut correlation_only = HashSet::new();
+    for rule in detections {
+        let keys = || rule.id.iter().chain(rule.name.iter()).map(String::as_str);
+        if keys().any(|k| referenced.contains(k)) {
+            // Already compiled once; a second failure is not expected.
+            let _ = guard(|| engine.add_rule(rule));
+        }
+        if keys().any(|k| hidden.contains(k)) {
+            correlation_only.extend(rule.id.clone());
+        }
+    }
+    (Some(engine), correlation_only)
+}
+
+fn level_text(level: Option<rsigma_parser::Level>) -> String {
+    level
+        .map(|l| l.as_str().to_string())
+        .unwrap_or_else(|| DEFAULT_LEVEL.to_string())
+}
+
+/// `attack.t1609` → `T1609`, `attack.t1552.007` → `T1552.007`.
+pub fn techniques(tags: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for tag in tags {
+        let lower = tag.trim().to_ascii_lowercase();
+        let Some(rest) = lower.strip_prefix("attack.t") else {
+            continue;
+        };
+        let valid = rest.starts_with(|c: char| c.is_ascii_digit())
+            && rest.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && !rest.ends_with('.');
+        let t = format!("T{rest}");
+        if valid && !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    out
+}
+
+fn value_text(v: &serde_json::Value) -> String {
+    let mut s = match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if s.len() > MAX_MATCHED_VALUE {
+        let mut cut = MAX_MATCHED_VALUE;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+        s.push('…');
+    }
+    s
+}
+
+fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Event as Normalized, Location};
+    use serde_json::json;
+
+    fn audit(fields: serde_json::Value, secs: i64, line: u64) -> Record {
+        Record {
+            format: Format::K8sAudit,
+            event: Normalized {
+                time_ns: Some(secs * 1_000_000_000),
+                ..Default::default()
+            },
+            fields,
+            location: Location {
+                line,
+                ..Default::default()
+            },
+        }
+    }
+
+    fn src(text: &str) -> RuleSource {
+        RuleSource {
+            origin: "test.yml".into(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn techniques_from_tags() {
+        let tags: Vec<String> = [
+            "attack.t1609",
+            "attack.execution",
+            "attack.T1552.007",
+            "attack.t1609",
+            "cve.2021-1",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(techniques(&tags), vec!["T1609", "T1552.007"]);
+    }
+
+    #[test]
+    fn builtin_pack_loads_and_fires() {
+        let (mut d, failures) = Detector::new(&builtin_sources());
+        assert!(failures.is_empty(), "{failures:?}");
+        assert!(d.rules().len() >= 6);
+        for r in d.rules() {
+            assert!(!r.techniques.is_empty(), "{} has no technique", r.id);
+            assert_eq!(r.source, "builtin");
+        }
+        let exec = audit(
+            json!({"verb": "create", "objectRef": {"resource": "pods", "subresource": "exec", "namespace": "default", "name": "web"},
+                   "user": {"username": "mallory"}, "responseStatus": {"code": 101}}),
+            1_700_000_000,
+            4,
+        );
+        let f = d.observe(&exec, 1);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].rule_id, "8c40a968-49de-47a2-b5e7-5eb8d3ee1bcc");
+        assert_eq!(f[0].techniques, vec!["T1609"]);
+        assert_eq!(f[0].evidence, vec![Evidence { input: 1, line: 4 }]);
+        assert!(f[0]
+            .matched
+            .contains(&("objectRef.subresource".to_string(), "exec".to_string())));
+    }
+
+    #[test]
+    fn bad_documents_fail_alone() {
+        let text = "title: Good\nid: good-1\nlogsource: {product: kubernetes, service: audit}\ndetection: {sel: {verb: get}, condition: sel}\n---\ntitle: Bad\nid: bad-1\nlogsource: {product: kubernetes, service: audit}\ndetection: {sel: {verb|nosuchmodifier: get}, condition: sel}\n---\ntitle: Bad condition\nid: bad-2\nlogsource: {product: kubernetes, service: audit}\ndetection: {sel: {verb: get}, condition: sel and missing}\n";
+        let (d, failures) = Detector::new(&[src(text)]);
+        let ids: Vec<&str> = failures.iter().map(|f| f.id.as_str()).collect();
+        assert!(ids.contains(&"bad-1"), "{failures:?}");
+        assert!(ids.contains(&"bad-2"), "{failures:?}");
+        assert!(!ids.contains(&"good-1"));
+        assert!(failures
+            .iter()
+            .all(|f| f.source == "test.yml" && !f.message.is_empty()));
+        assert_eq!(d.rules().len(), 1);
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        for text in [
+            "",
+            "---",
+            ":::",
+            "title: [unclosed",
+            "- a\n- b",
+            "title: x\ndetection: 5",
+            "title: x\nlogsource: {}\ndetection: {condition: 'sel |'}",
+            "correlation: {type: event_count}",
+            "title: c\ncorrelation: {type: event_count, rules: [nope], timespan: 1m, condition: {gte: 1}}",
+        ] {
+            let (_d, failures) = Detector::new(&[src(text)]);
+            assert!(!failures.is_empty(), "no failure for {text:?}");
+        }
+    }
+
+    #[test]
+    fn cloud_rules_are_inapplicable_not_failed() {
+        let text = "title: Cloud\nid: cloud-1\nlogsource: {product: aws, service: cloudtrail}\ndetection: {sel: {eventName: CreateCluster}, condition: sel}\n";
+        let (d, failures) = Detector::new(&[src(text)]);
+        assert!(failures.is_empty());
+        let n = d.inapplicable(&[Format::K8sAudit]);
+        assert_eq!(n.len(), 1);
+        assert!(n[0]
+            .message
+            .starts_with("cannot apply to any loaded log: logsource product: aws"));
+        let (d, _) = Detector::new(&builtin_sources());
+        assert!(d.inapplicable(&[Format::K8sAuditGke]).is_empty());
+        assert_eq!(d.inapplicable(&[Format::Syslog]).len(), d.rules().len());
+    }
+
+    #[test]
+    fn audit_rules_do_not_see_syslog() {
+        let text = "title: kw\nid: kw-1\nlogsource: {product: kubernetes, service: audit}\ndetection: {keywords: [needle], condition: keywords}\n";
+        let (mut d, _) = Detector::new(&[src(text)]);
+        let mut r = audit(json!({"message": "a needle here"}), 1, 1);
+        assert_eq!(d.observe(&r, 0).len(), 1);
+        r.format = Format::Syslog;
+        assert!(d.observe(&r, 0).is_empty());
+    }
+
+    #[test]
+    fn sshd_rules_only_see_sshd_when_known() {
+        let text = "title: ssh\nid: ssh-1\nlogsource: {product: linux, service: sshd}\ndetection: {keywords: ['error in libcrypto'], condition: keywords}\n";
+        let (mut d, _) = Detector::new(&[src(text)]);
+        let mut r = audit(
+            json!({"program": "sshd", "message": "error in libcrypto"}),
+            1,
+            1,
+        );
+        r.format = Format::Syslog;
+        assert_eq!(d.observe(&r, 0).len(), 1);
+        r.fields = json!({"program": "cron", "message": "error in libcrypto"});
+        assert!(d.observe(&r, 0).is_empty());
+        r.fields = json!({"SYSLOG_IDENTIFIER": "sshd", "MESSAGE": "error in libcrypto"});
+        r.format = Format::Journald;
+        assert_eq!(d.observe(&r, 0).len(), 1);
+        r.fields = json!({"MESSAGE": "error in libcrypto"});
+        assert_eq!(d.observe(&r, 0).len(), 1, "unknown program is accepted");
+    }
 }

@@ -1,0 +1,260 @@
+//! rsigma's [`Event`] over a Spoor [`Record`], without copying the record.
+//!
+//! Field lookup goes to the record's original fields (`record.fields`) by
+//! dotted path, with rsigma's own JSON walker: a flat key wins over a nested
+//! path, and a path that crosses an array matches any element. Only when the
+//! original fields lack a name does the adapter fall back to a few
+//! normalized aliases under `spoor.` (`spoor.user`, `spoor.namespace`, ...),
+//! which let one rule or correlation `group-by` speak about every format.
+//! Keyword (bare string) matching looks at the original fields only.
+
+use std::borrow::Cow;
+
+use rsigma_eval::event::{Event, EventValue, JsonEvent};
+use serde_json::Value;
+
+use crate::event::Record;
+
+/// The prefix of the normalized aliases.
+pub const ALIAS_ROOT: &str = "spoor";
+
+/// A record as rsigma sees it.
+pub struct RecordEvent<'a> {
+    record: &'a Record,
+    json: JsonEvent<'a>,
+    input: u32,
+}
+
+impl<'a> RecordEvent<'a> {
+    pub fn new(record: &'a Record, input: u32) -> Self {
+        RecordEvent {
+            record,
+            json: JsonEvent::borrow(&record.fields),
+            input,
+        }
+    }
+
+    /// The reference stored for this event by correlation windows:
+    /// `"<input>:<line>"`, parsed back by [`parse_event_ref`].
+    pub fn event_ref(&self) -> String {
+        format!("{}:{}", self.input, self.record.location.line)
+    }
+
+    fn annotation(&self, key: &str) -> Option<EventValue<'_>> {
+        let v = self.record.fields.get("annotations")?.get(key)?;
+        Some(EventValue::from(v))
+    }
+
+    fn alias(&self, path: &str) -> Option<EventValue<'_>> {
+        let name = path.strip_prefix(ALIAS_ROOT)?.strip_prefix('.')?;
+        let e = &self.record.event;
+        let s = |v: &'a Option<String>| v.as_deref().map(|s| EventValue::Str(Cow::Borrowed(s)));
+        match name {
+            "format" => Some(EventValue::Str(Cow::Borrowed(self.record.format.name()))),
+            "host" => s(&e.host),
+            "namespace" => s(&e.namespace),
+            "pod" => s(&e.pod),
+            "container" => s(&e.container),
+            "container_id" => s(&e.container_id),
+            "user" => s(&e.user),
+            "impersonated_user" => s(&e.impersonated_user),
+            "user_agent" => s(&e.user_agent),
+            "action" => s(&e.action),
+            "api_group" => s(&e.api_group),
+            "resource" => s(&e.resource),
+            "subresource" => s(&e.subresource),
+            "object_name" => s(&e.object_name),
+            "message" => s(&e.message),
+            "status" => e.status.map(|v| EventValue::Int(i64::from(v))),
+            "success" => e.success.map(EventValue::Bool),
+            "source_ip" => match e.source_ips.as_slice() {
+                [] => None,
+                [one] => Some(EventValue::Str(Cow::Borrowed(one))),
+                many => Some(EventValue::Array(
+                    many.iter()
+                        .map(|v| EventValue::Str(Cow::Borrowed(v.as_str())))
+                        .collect(),
+                )),
+            },
+            // The authorizer's verdict on an audit event ("allow"/"forbid"),
+            // from an annotation whose key has dots in it.
+            "authz_decision" => self.annotation("authorization.k8s.io/decision"),
+            "authz_reason" => self.annotation("authorization.k8s.io/reason"),
+            "groups" if !e.groups.is_empty() => Some(EventValue::Array(
+                e.groups
+                    .iter()
+                    .map(|v| EventValue::Str(Cow::Borrowed(v.as_str())))
+                    .collect(),
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// Parse a stored `"<input>:<line>"` reference.
+pub fn parse_event_ref(s: &str) -> Option<(u32, u64)> {
+    let (a, b) = s.split_once(':')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+impl Event for RecordEvent<'_> {
+    fn get_field(&self, path: &str) -> Option<EventValue<'_>> {
+        match self.json.get_field(path) {
+            Some(v) => Some(v),
+            None => self.alias(path),
+        }
+    }
+
+    fn any_string_value(&self, pred: &dyn Fn(&str) -> bool) -> bool {
+        self.json.any_string_value(pred)
+    }
+
+    fn all_string_values(&self) -> Vec<Cow<'_, str>> {
+        self.json.all_string_values()
+    }
+
+    fn visit_string_values(&self, visit: &mut dyn FnMut(&str)) {
+        self.json.visit_string_values(visit)
+    }
+
+    /// What correlation windows store per event. Spoor runs rsigma in
+    /// "event refs" mode, which keeps `id` of this value: a reference back
+    /// to the record (input and line) instead of a copy of it. Nothing else
+    /// in the detector reads the materialized event (rules' `include_event`
+    /// is switched off at load).
+    fn to_json(&self) -> Value {
+        let mut m = serde_json::Map::with_capacity(1);
+        m.insert("id".to_string(), Value::String(self.event_ref()));
+        Value::Object(m)
+    }
+
+    fn field_keys(&self) -> Vec<Cow<'_, str>> {
+        self.json.field_keys()
+    }
+
+    fn top_level_keys(&self) -> Option<Vec<Cow<'_, str>>> {
+        let mut keys = self.json.top_level_keys()?;
+        keys.push(Cow::Borrowed(ALIAS_ROOT));
+        Some(keys)
+    }
+
+    fn visit_top_level_keys(&self, visit: &mut dyn FnMut(&str)) -> bool {
+        if !self.json.visit_top_level_keys(visit) {
+            return false;
+        }
+        visit(ALIAS_ROOT);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Event as Normalized, Format, Location};
+    use serde_json::json;
+
+    fn record(fields: Value) -> Record {
+        Record {
+            format: Format::K8sAudit,
+            event: Normalized {
+                user: Some("alice".into()),
+                source_ips: vec!["10.0.0.1".into(), "10.0.0.2".into()],
+                status: Some(201),
+                ..Default::default()
+            },
+            fields,
+            location: Location {
+                line: 7,
+                ..Default::default()
+            },
+        }
+    }
+
+    #[test]
+    fn dotted_paths_flat_keys_and_arrays() {
+        let r = record(json!({
+            "verb": "create",
+            "objectRef": {"resource": "pods", "namespace": "default"},
+            "a.b": "flat",
+            "a": {"b": "nested"},
+            "requestObject": {"spec": {"volumes": [
+                {"name": "x", "emptyDir": {}},
+                {"name": "y", "hostPath": {"path": "/etc"}}
+            ]}},
+            "responseStatus": {"code": 201}
+        }));
+        let ev = RecordEvent::new(&r, 3);
+        assert_eq!(
+            ev.get_field("verb"),
+            Some(EventValue::Str(Cow::Borrowed("create")))
+        );
+        assert_eq!(
+            ev.get_field("objectRef.resource"),
+            Some(EventValue::Str(Cow::Borrowed("pods")))
+        );
+        assert_eq!(
+            ev.get_field("a.b"),
+            Some(EventValue::Str(Cow::Borrowed("flat")))
+        );
+        assert_eq!(
+            ev.get_field("requestObject.spec.volumes.hostPath.path"),
+            Some(EventValue::Str(Cow::Borrowed("/etc")))
+        );
+        assert_eq!(
+            ev.get_field("responseStatus.code"),
+            Some(EventValue::Int(201))
+        );
+        assert_eq!(ev.get_field("objectRef.name"), None);
+        assert_eq!(ev.get_field("nope"), None);
+    }
+
+    #[test]
+    fn aliases_only_when_original_field_missing() {
+        let r = record(json!({"spoor": {"user": "from-fields"}, "verb": "get"}));
+        let ev = RecordEvent::new(&r, 0);
+        assert_eq!(
+            ev.get_field("spoor.user"),
+            Some(EventValue::Str(Cow::Borrowed("from-fields")))
+        );
+        let r = record(json!({"verb": "get"}));
+        let ev = RecordEvent::new(&r, 0);
+        assert_eq!(
+            ev.get_field("spoor.user"),
+            Some(EventValue::Str(Cow::Borrowed("alice")))
+        );
+        assert_eq!(ev.get_field("spoor.status"), Some(EventValue::Int(201)));
+        assert_eq!(
+            ev.get_field("spoor.format"),
+            Some(EventValue::Str(Cow::Borrowed("k8s-audit")))
+        );
+        assert!(matches!(
+            ev.get_field("spoor.source_ip"),
+            Some(EventValue::Array(v)) if v.len() == 2
+        ));
+        assert_eq!(ev.get_field("spoor.pod"), None);
+        assert_eq!(ev.get_field("spoor.authz_decision"), None);
+        let r = record(json!({"annotations": {"authorization.k8s.io/decision": "allow"}}));
+        let ev = RecordEvent::new(&r, 0);
+        assert_eq!(
+            ev.get_field("spoor.authz_decision"),
+            Some(EventValue::Str(Cow::Borrowed("allow")))
+        );
+        assert_eq!(ev.get_field("spoorx.user"), None);
+        let keys = ev.top_level_keys().unwrap();
+        assert!(keys.iter().any(|k| k == "spoor"));
+    }
+
+    #[test]
+    fn keywords_see_original_fields_only_and_refs_round_trip() {
+        let r = record(json!({"message": "Accepted password for root", "n": [{"x": "deep"}]}));
+        let ev = RecordEvent::new(&r, 2);
+        assert!(ev.any_string_value(&|s| s.contains("Accepted password")));
+        assert!(ev.any_string_value(&|s| s == "deep"));
+        assert!(!ev.any_string_value(&|s| s == "alice"));
+        assert_eq!(ev.all_string_values().len(), 2);
+        let j = ev.to_json();
+        assert_eq!(j, json!({"id": "2:7"}));
+        assert_eq!(parse_event_ref("2:7"), Some((2, 7)));
+        assert_eq!(parse_event_ref("x:7"), None);
+    }
+}
