@@ -6,7 +6,9 @@
 
 use crate::detect::{Detector, Finding, RuleFailure, RuleInfo, RuleSource};
 use crate::event::{Format, Record};
-use crate::ingest::{InputReader, InputSummary};
+use crate::ingest::archive::Source;
+use crate::ingest::time::YearResolver;
+use crate::ingest::InputSummary;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -32,7 +34,10 @@ impl Summary {
         if let Some(u) = &e.user {
             *self.users.entry(u.clone()).or_default() += 1;
         }
-        *self.formats.entry(record.format.name().to_string()).or_default() += 1;
+        *self
+            .formats
+            .entry(record.format.name().to_string())
+            .or_default() += 1;
     }
 }
 
@@ -42,7 +47,9 @@ pub struct Analysis {
     inputs: Vec<InputSummary>,
     findings: Vec<Finding>,
     summary: Summary,
-    current: Option<InputReader>,
+    current: Option<Source>,
+    /// Year source for the next inputs opened (syslog/klog timestamps).
+    years: YearResolver,
 }
 
 impl Analysis {
@@ -56,13 +63,22 @@ impl Analysis {
             findings: Vec::new(),
             summary: Summary::default(),
             current: None,
+            years: YearResolver::default(),
         }
     }
 
-    /// Starts the next input; an unfinished one is closed first.
+    /// Where year-less timestamps of the inputs opened from now on get their
+    /// year (a `--year`, or the file's modification time as reference).
+    pub fn set_years(&mut self, years: YearResolver) {
+        self.years = years;
+    }
+
+    /// Starts the next input; an unfinished one is closed first. An
+    /// archive (.tar, .tar.gz, .zip, told by its bytes) becomes one input per
+    /// member, named `path!member`.
     pub fn open(&mut self, path: &str, forced: Option<Format>) {
         self.close();
-        self.current = Some(InputReader::new(path, forced));
+        self.current = Some(Source::new(path, forced, self.years.clone()));
     }
 
     /// Feeds the next chunk of the open input.
@@ -70,8 +86,8 @@ impl Analysis {
         let Some(mut reader) = self.current.take() else {
             return;
         };
-        let input = self.inputs.len() as u32;
-        reader.push(chunk, &mut |r| self.take(r, input));
+        let base = self.inputs.len() as u32;
+        reader.push(chunk, &mut |r, member| self.take(r, base + member));
         self.current = Some(reader);
     }
 
@@ -80,9 +96,9 @@ impl Analysis {
         let Some(reader) = self.current.take() else {
             return;
         };
-        let input = self.inputs.len() as u32;
-        let summary = reader.finish(&mut |r| self.take(r, input));
-        self.inputs.push(summary);
+        let base = self.inputs.len() as u32;
+        let summaries = reader.finish(&mut |r, member| self.take(r, base + member));
+        self.inputs.extend(summaries);
     }
 
     /// Ends the case: closes the open input and flushes pending detections.

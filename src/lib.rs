@@ -11,6 +11,7 @@
 pub mod analysis;
 pub mod detect;
 pub mod event;
+pub mod generate;
 pub mod ingest;
 pub mod protocol;
 pub mod report;

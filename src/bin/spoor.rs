@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use spoor::analysis::Analysis;
 use spoor::detect::{self, RuleSource};
 use spoor::event::Format;
+use spoor::ingest::time::YearResolver;
 use spoor::report::{render_text, Report};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -29,6 +30,8 @@ struct Cli {
 enum Command {
     /// Analyse log files, folders or archives and write a report.
     Scan(ScanArgs),
+    /// Write a sample incident's log files (seeded, byte for byte reproducible).
+    Generate(GenerateArgs),
     /// Work with detection rules.
     Rules {
         #[command(subcommand)]
@@ -50,6 +53,10 @@ struct ScanArgs {
     /// Read every input as this format instead of detecting it.
     #[arg(long = "input-format")]
     input_format: Option<Format>,
+    /// The year of timestamps that carry none (syslog, klog without its
+    /// header). Default: inferred from each file's modification time.
+    #[arg(long)]
+    year: Option<i32>,
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     format: OutputFormat,
     /// Write the report here instead of stdout.
@@ -58,6 +65,21 @@ struct ScanArgs {
     /// Exit 1 when a finding is at or above this level.
     #[arg(long, value_enum)]
     fail_on: Option<Level>,
+}
+
+#[derive(clap::Args)]
+struct GenerateArgs {
+    /// A scenario name, or `all`.
+    #[arg(long)]
+    scenario: String,
+    /// The folder to write into (created if missing).
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Grow the background noise to about this many bytes in all (for benchmarks).
+    #[arg(long)]
+    scale: Option<u64>,
 }
 
 #[derive(Subcommand)]
@@ -110,6 +132,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Scan(args) => scan(args),
+        Command::Generate(args) => generate(args),
         Command::Rules {
             command:
                 RulesCommand::List {
@@ -139,6 +162,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     for file in &files {
         let display = file.display().to_string();
         let mut f = std::fs::File::open(file).map_err(|e| format!("cannot open {display}: {e}"))?;
+        analysis.set_years(year_source(args.year, &f));
         analysis.open(&display, args.input_format);
         loop {
             let n = f
@@ -165,6 +189,71 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
             .any(|f| Level::of(&f.level) >= threshold)
     });
     Ok(ExitCode::from(u8::from(failing)))
+}
+
+fn generate(args: GenerateArgs) -> Result<ExitCode, String> {
+    let target = |path: &str| -> Result<PathBuf, String> {
+        let file = args.out.join(path);
+        if let Some(dir) = file.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        Ok(file)
+    };
+    let Some(scale) = args.scale else {
+        for file in spoor::generate::generate(&args.scenario, args.seed)? {
+            let path = target(&file.path)?;
+            std::fs::write(&path, &file.bytes)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            eprintln!("wrote {} ({} bytes)", path.display(), file.bytes.len());
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    let mut open: std::collections::HashMap<String, std::io::BufWriter<std::fs::File>> =
+        std::collections::HashMap::new();
+    let mut failure = None;
+    spoor::generate::generate_scaled(&args.scenario, args.seed, scale, &mut |path, chunk| {
+        if failure.is_some() {
+            return;
+        }
+        let result = (|| -> Result<(), String> {
+            if !open.contains_key(path) {
+                let file_path = target(path)?;
+                let file = std::fs::File::create(&file_path)
+                    .map_err(|e| format!("cannot create {}: {e}", file_path.display()))?;
+                open.insert(path.to_string(), std::io::BufWriter::new(file));
+            }
+            let writer = open.get_mut(path).expect("inserted above");
+            writer
+                .write_all(chunk)
+                .map_err(|e| format!("cannot write {path}: {e}"))
+        })();
+        failure = result.err();
+    })?;
+    if let Some(message) = failure {
+        return Err(message);
+    }
+    for (path, mut writer) in open {
+        writer
+            .flush()
+            .map_err(|e| format!("cannot write {path}: {e}"))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A stated year wins; else the file's modification time is the reference
+/// (a syslog line from a month after it belongs to the year before).
+fn year_source(year: Option<i32>, file: &std::fs::File) -> YearResolver {
+    if let Some(year) = year {
+        return YearResolver::with_year(year);
+    }
+    file.metadata()
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .and_then(|d| i64::try_from(d.as_nanos()).ok())
+        .map(YearResolver::with_reference)
+        .unwrap_or_default()
 }
 
 fn list_rules(paths: &[PathBuf], no_builtin: bool, format: ListFormat) -> Result<ExitCode, String> {

@@ -92,6 +92,7 @@ impl Decoder {
                     return Ok(());
                 }
                 let result = inner.try_finish();
+                *produced += inner.get_ref().len() as u64;
                 out.append(inner.get_mut());
                 result.map_err(|_| {
                     format!("gzip stream is truncated: it ends after {produced} decoded bytes")

@@ -9,6 +9,7 @@
 //! Invariant: every line read is either in a record, blank, or reported
 //! unparsed with a diagnostic: `lines == parsed + unparsed`.
 
+pub mod archive;
 mod decode;
 pub mod formats;
 pub mod json_frame;
@@ -18,11 +19,14 @@ pub mod time;
 
 use crate::event::{Format, Location, Record};
 use decode::Decoder;
-use formats::Parser;
+use formats::container;
+use formats::{Context, Note, Out, Parser};
 use json_frame::{Framed, JsonFramer};
 use lines::{LineSplitter, Piece};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use sniff::Sniffed;
+use time::YearResolver;
 
 /// Diagnostics kept per input; the count goes on past this.
 pub const MAX_DIAGNOSTICS: usize = 1000;
@@ -61,6 +65,12 @@ pub struct InputReader {
     decoder: Decoder,
     splitter: LineSplitter,
     forced: Option<Format>,
+    /// Path and year source handed to the parser.
+    context: Context,
+    /// JSON/YAML inputs: the format is that of the first record.
+    lazy_format: bool,
+    /// Reads lines the input's own parser rejects, in another format.
+    fallback: Option<Box<dyn Parser>>,
     /// Lines held back until the format is known.
     sniff_buffer: Vec<(String, Location)>,
     parser: Option<Box<dyn Parser>>,
@@ -68,7 +78,7 @@ pub struct InputReader {
     /// Highest line already counted as unparsed (units arrive in line order).
     last_unparsed: u64,
     decoded_bytes: u64,
-    pending: Vec<Record>,
+    pending: Out,
 }
 
 impl InputReader {
@@ -84,13 +94,25 @@ impl InputReader {
             decoder: Decoder::new(),
             splitter: LineSplitter::new(),
             forced,
+            context: Context {
+                path: path.to_string(),
+                years: YearResolver::default(),
+            },
+            lazy_format: false,
+            fallback: None,
             sniff_buffer: Vec::new(),
             parser: None,
             framer: None,
             last_unparsed: 0,
             decoded_bytes: 0,
-            pending: Vec::new(),
+            pending: Out::default(),
         }
+    }
+
+    /// Sets where year-less timestamps (syslog, klog) get their year.
+    pub fn with_years(mut self, years: YearResolver) -> Self {
+        self.context.years = years;
+        self
     }
 
     pub fn path(&self) -> &str {
@@ -138,18 +160,27 @@ impl InputReader {
                 self.take_framed(u, sink);
             }
         }
+        if let Some(fallback) = self.fallback.as_mut() {
+            fallback.finish(&mut self.pending);
+        }
         if let Some(parser) = self.parser.as_mut() {
-            let mut diags = Vec::new();
-            parser.finish(&mut self.pending, &mut diags);
-            for (line, message) in diags {
-                self.diagnose(line, message);
-            }
+            parser.finish(&mut self.pending);
             self.flush(sink);
+        }
+        if self.summary.format.is_none() || self.lazy_format && self.summary.events == 0 {
+            self.summary.format = Some(if self.lazy_format {
+                Format::Jsonl
+            } else {
+                Format::Text
+            });
         }
         self.summary.lines = self.splitter.lines();
         if self.summary.bytes == 0 {
             self.diagnose(0, "the input is empty".into());
         }
+        // By line (input-wide problems first), so the order does not depend
+        // on where chunks happened to end.
+        self.summary.diagnostics.sort_by_key(|d| d.line);
         self.summary.sha256 = hex(&self.hasher.finalize());
         self.summary
     }
@@ -194,7 +225,11 @@ impl InputReader {
                     self.take_line(text, location, sink);
                 } else {
                     self.sniff_buffer.push((text, location));
-                    if self.sniff_buffer.iter().filter(|(t, _)| !t.trim().is_empty()).count()
+                    if self
+                        .sniff_buffer
+                        .iter()
+                        .filter(|(t, _)| !t.trim().is_empty())
+                        .count()
                         >= SNIFF_LINES
                     {
                         self.decide_format();
@@ -206,12 +241,26 @@ impl InputReader {
     }
 
     fn decide_format(&mut self) {
-        let format = self.forced.unwrap_or_else(|| {
+        let parser = if let Some(format) = self.forced {
+            self.summary.format = Some(format);
+            formats::parser_with(Some(format), &self.context)
+        } else {
             let sample: Vec<&str> = self.sniff_buffer.iter().map(|(t, _)| t.as_str()).collect();
-            sniff::detect(&sample)
-        });
-        self.summary.format = Some(format);
-        let parser = formats::parser_for(format, &self.summary.path);
+            match sniff::sniff(&sample) {
+                Sniffed::Lines(format) => {
+                    self.summary.format = Some(format);
+                    formats::parser_with(Some(format), &self.context)
+                }
+                Sniffed::Json => {
+                    self.lazy_format = true;
+                    formats::parser_with(None, &self.context)
+                }
+                Sniffed::Yaml => {
+                    self.lazy_format = true;
+                    Box::new(formats::yaml::YamlParser::new(&self.context))
+                }
+            }
+        };
         if parser.framed() {
             self.framer = Some(JsonFramer::default());
         }
@@ -254,16 +303,79 @@ impl InputReader {
 
     fn parse_unit(&mut self, text: &str, location: Location, sink: &mut dyn FnMut(Record)) {
         let parser = self.parser.as_mut().expect("format decided before parsing");
+        let framed = parser.framed();
         if let Err(reason) = parser.parse(text, location, &mut self.pending) {
+            let format = self.summary.format.map(Format::name).unwrap_or("JSON");
+            if !framed && self.forced.is_none() {
+                // A line of another format inside a line-format input
+                // (a syslog line in a klog file, a JSON line in syslog).
+                if let Some(other) = self.read_as_other(text, location) {
+                    self.pending.info(
+                        location.line,
+                        format!("not a {format} line; read as {}", other.name()),
+                    );
+                    self.flush(sink);
+                    return;
+                }
+            }
             self.count_unparsed(location.line, location.lines);
-            let format = self.summary.format.map(Format::name).unwrap_or("?");
             self.diagnose(location.line, format!("not a {format} record: {reason}"));
         }
         self.flush(sink);
     }
 
+    /// Tries the line formats other than the input's own on one line.
+    fn read_as_other(&mut self, text: &str, location: Location) -> Option<Format> {
+        let own = self.summary.format;
+        let t = text.trim_start();
+        let mut years = self.context.years.clone();
+        if own != Some(Format::Klog) {
+            if let Some(r) = formats::klog::parse_line(t, location, &mut years, None) {
+                self.pending.push(r);
+                return Some(Format::Klog);
+            }
+        }
+        if own != Some(Format::Syslog) {
+            if let Some((r, true)) = formats::syslog::parse_line(t, location, &mut years) {
+                self.pending.push(r);
+                return Some(Format::Syslog);
+            }
+        }
+        if t.starts_with('{')
+            || container::split_cri(t).is_some()
+            || formats::eks::looks_like_line(t)
+        {
+            let context = self.context.clone();
+            let parser = self
+                .fallback
+                .get_or_insert_with(|| formats::parser_with(None, &context));
+            let before = self.pending.records.len();
+            if parser.parse(t, location, &mut self.pending).is_ok() {
+                let f = self
+                    .pending
+                    .records
+                    .get(before)
+                    .map_or(Format::Jsonl, |r| r.format);
+                return Some(f);
+            }
+        }
+        None
+    }
+
     fn flush(&mut self, sink: &mut dyn FnMut(Record)) {
-        for record in self.pending.drain(..) {
+        for note in std::mem::take(&mut self.pending.notes) {
+            match note {
+                Note::Info { line, message } => self.diagnose(line, message),
+                Note::Unparsed { location, reason } => {
+                    self.count_unparsed(location.line, location.lines);
+                    self.diagnose(location.line, reason);
+                }
+            }
+        }
+        for record in self.pending.records.drain(..) {
+            if self.lazy_format && self.summary.format.is_none() {
+                self.summary.format = Some(record.format);
+            }
             self.summary.events += 1;
             sink(record);
         }
@@ -294,7 +406,10 @@ enum OwnedPiece {
         location: Location,
         lossy: bool,
     },
-    TooLong { number: u64, bytes: u64 },
+    TooLong {
+        number: u64,
+        bytes: u64,
+    },
 }
 
 impl From<Piece<'_>> for OwnedPiece {

@@ -1,53 +1,91 @@
 //! Recognises a log format from the content of an input's first lines,
 //! never from its name: files get renamed, archives lose paths.
+//!
+//! JSON and YAML inputs are recognised by their syntax only: which format a
+//! JSON document is in is decided per document by the JSON dispatcher
+//! ([`crate::ingest::formats::json::classify`]), so one file may mix them,
+//! and the input is reported in the format of its first record. Line
+//! formats are scored: the share of sample lines each format explains
+//! (continuation lines, which start with whitespace, are not counted);
+//! the best one over half wins, else the input is plain text.
 
 use crate::event::Format;
+use crate::ingest::formats::{container, eks, json, klog, logfmt, syslog, yaml};
 use serde_json::Value;
 
-/// Picks the format that explains the sample lines best.
-pub fn detect(sample: &[&str]) -> Format {
+/// The kind of input, as far as the first lines tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sniffed {
+    /// JSON documents (lines, pretty-printed, arrays, wrappers).
+    Json,
+    /// YAML documents.
+    Yaml,
+    /// A line format.
+    Lines(Format),
+}
+
+/// Picks the kind of input that explains the sample lines best.
+pub fn sniff(sample: &[&str]) -> Sniffed {
     let lines: Vec<&str> = sample
         .iter()
-        .map(|l| l.trim_start_matches('\u{feff}').trim())
-        .filter(|l| !l.is_empty())
+        .map(|l| l.trim_start_matches('\u{feff}').trim_end())
+        .filter(|l| !l.trim().is_empty())
         .collect();
     let Some(first) = lines.first() else {
-        return Format::Text;
+        return Sniffed::Lines(Format::Text);
     };
+    let first = first.trim_start();
     if first.starts_with('{') || first.starts_with('[') {
-        if let Some(f) = detect_json(&lines) {
-            return f;
+        return Sniffed::Json;
+    }
+    let heads: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| !l.starts_with([' ', '\t']))
+        .collect();
+    let n = heads.len().max(1);
+    let score = |f: &dyn Fn(&str) -> bool| heads.iter().filter(|l| f(l)).count();
+    let candidates: [(Format, usize); 5] = [
+        (Format::K8sAuditEks, score(&eks::looks_like_line)),
+        (Format::Cri, score(&|l| container::split_cri(l).is_some())),
+        (Format::Klog, score(&klog::looks_like)),
+        (Format::Syslog, score(&syslog::looks_like)),
+        (Format::Logfmt, score(&logfmt::looks_like)),
+    ];
+    let mut best: Option<(Format, usize)> = None;
+    for (f, s) in candidates {
+        if s * 2 > n && best.is_none_or(|(_, b)| s > b) {
+            best = Some((f, s));
         }
     }
-    Format::Text
+    if let Some((f, _)) = best {
+        return Sniffed::Lines(f);
+    }
+    if yaml::looks_like(&lines) {
+        return Sniffed::Yaml;
+    }
+    Sniffed::Lines(Format::Text)
 }
 
-/// JSON input: looks at the first complete document (or its first element).
-fn detect_json(lines: &[&str]) -> Option<Format> {
-    let joined = lines.join("\n");
-    let mut stream = serde_json::Deserializer::from_str(&joined).into_iter::<Value>();
-    let first = match stream.next() {
-        Some(Ok(v)) => v,
-        // A document longer than the sample: fall back to the first line.
-        _ => serde_json::from_str::<Value>(lines[0]).ok()?,
-    };
-    let doc = match &first {
-        Value::Array(items) => items.first()?.clone(),
-        _ => first,
-    };
-    classify_json(&doc)
-}
-
-fn classify_json(doc: &Value) -> Option<Format> {
-    let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
-    let api = doc.get("apiVersion").and_then(Value::as_str).unwrap_or("");
-    if api.starts_with("audit.k8s.io/") && (kind == "Event" || kind == "EventList") {
-        return Some(Format::K8sAudit);
+/// The format the sample is in (for JSON, of its first complete document).
+pub fn detect(sample: &[&str]) -> Format {
+    match sniff(sample) {
+        Sniffed::Lines(f) => f,
+        Sniffed::Yaml => Format::Jsonl,
+        Sniffed::Json => {
+            let joined: String = sample
+                .iter()
+                .map(|l| l.trim_start_matches('\u{feff}'))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let mut stream = serde_json::Deserializer::from_str(&joined).into_iter::<Value>();
+            match stream.next() {
+                Some(Ok(Value::Array(a))) => a.first().map_or(Format::Jsonl, json::classify),
+                Some(Ok(v)) => json::classify(&v),
+                _ => Format::Jsonl,
+            }
+        }
     }
-    if doc.get("auditID").is_some() && doc.get("verb").is_some() {
-        return Some(Format::K8sAudit);
-    }
-    Some(Format::Jsonl)
 }
 
 #[cfg(test)]
@@ -61,8 +99,40 @@ mod tests {
     }
 
     #[test]
-    fn anything_else_is_text() {
+    fn line_formats() {
         assert_eq!(detect(&["hello world"]), Format::Text);
         assert_eq!(detect(&[]), Format::Text);
+        assert_eq!(detect(&["2024-01-02T03:04:05.1Z stdout F hi"]), Format::Cri);
+        assert_eq!(
+            detect(&["I0102 15:04:05.999999    1234 file.go:12] msg"]),
+            Format::Klog
+        );
+        assert_eq!(
+            detect(&["Nov  3 09:23:38 veridian sudo: x"]),
+            Format::Syslog
+        );
+        assert_eq!(
+            detect(&["<34>1 2003-10-11T22:14:15.003Z host su - ID47 - msg"]),
+            Format::Syslog
+        );
+        assert_eq!(
+            detect(&[r#"time="2024" level=info msg="a b""#]),
+            Format::Logfmt
+        );
+        assert_eq!(
+            detect(&[r#"2024-01-02T03:04:05Z {"auditID":"a","verb":"get"}"#]),
+            Format::K8sAuditEks
+        );
+        assert_eq!(sniff(&["# c", "a: 1", "b:", "  c: 2"]), Sniffed::Yaml);
+        assert_eq!(
+            sniff(&[
+                "Header1: abc",
+                "Header2: def",
+                "Nov  3 09:23:38 v a[1]: x",
+                "Nov  3 09:23:38 v a[1]: y",
+                "Nov  3 09:23:38 v a[1]: z"
+            ]),
+            Sniffed::Lines(Format::Syslog)
+        );
     }
 }

@@ -44,6 +44,19 @@ pub fn start() {
         add_files((0..list.length()).filter_map(|i| list.get(i)).collect());
     });
     on(&by_id("cancel-button"), "click", |_| cancel());
+    let select = by_id("sample-select");
+    for scenario in crate::generate::scenarios() {
+        let option = el("option", "", scenario.title);
+        option.set_attribute("value", scenario.name).ok();
+        let _ = select.append_child(&option);
+    }
+    on(&by_id("sample-button"), "click", |_| {
+        let select: web_sys::HtmlSelectElement = by_id("sample-select").unchecked_into();
+        open_sample(&select.value());
+    });
+    if let Some(name) = sample_in_url() {
+        open_sample(&name);
+    }
     on(&by_id("clear-button"), "click", |_| {
         STATE.with(|s| s.borrow_mut().files.clear());
         cancel();
@@ -88,10 +101,31 @@ fn add_files(files: Vec<File>) {
     run(&message);
 }
 
+/// `#sample=NAME` in the address opens that sample incident.
+fn sample_in_url() -> Option<String> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    hash.trim_start_matches('#')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("sample="))
+        .map(str::to_string)
+}
+
+/// Analyses a built-in sample incident, generated inside the worker.
+fn open_sample(name: &str) {
+    STATE.with(|s| s.borrow_mut().files.clear());
+    let message = Object::new();
+    let _ = Reflect::set(&message, &"sample".into(), &JsValue::from_str(name));
+    run(&message);
+}
+
 /// Starts a fresh worker on `message`, ending any analysis under way.
 fn run(message: &JsValue) {
     cancel_worker();
-    if let Some(done) = document().query_selector("[data-testid=analysis-done]").ok().flatten() {
+    if let Some(done) = document()
+        .query_selector("[data-testid=analysis-done]")
+        .ok()
+        .flatten()
+    {
         done.remove();
     }
     let worker = match new_worker() {
@@ -126,7 +160,9 @@ fn run(message: &JsValue) {
 /// `blob:` URL), a sibling file otherwise.
 fn new_worker() -> Result<Worker, JsValue> {
     if let Some(source) = document().get_element_by_id("worker-source") {
-        let parts = Array::of1(&JsValue::from_str(&source.text_content().unwrap_or_default()));
+        let parts = Array::of1(&JsValue::from_str(
+            &source.text_content().unwrap_or_default(),
+        ));
         let opts = web_sys::BlobPropertyBag::new();
         opts.set_type("text/javascript");
         let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)?;
@@ -162,12 +198,15 @@ fn handle(message: FromWorker) {
             done,
             total,
         } => {
-            let fraction = if total == 0 { 1.0 } else { done as f64 / total as f64 };
-            let files = STATE.with(|s| s.borrow().files.len());
+            let fraction = if total == 0 {
+                1.0
+            } else {
+                done as f64 / total as f64
+            };
             set_progress(
                 fraction,
                 &format!(
-                    "input {} of {files}: {path} — {} of {}",
+                    "input {}: {path} — {} of {}",
                     input + 1,
                     human_bytes(done),
                     human_bytes(total)

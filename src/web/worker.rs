@@ -7,6 +7,7 @@
 use super::read_blob_chunks;
 use crate::analysis::Analysis;
 use crate::detect;
+use crate::ingest::time::YearResolver;
 use crate::protocol::FromWorker;
 use crate::report::Report;
 use js_sys::{Array, Reflect};
@@ -44,10 +45,31 @@ pub fn start() {
     post(&FromWorker::Ready);
 }
 
-/// The message is `{files: File[]}`.
+/// The seed of the built-in samples: the same sample everywhere.
+const SAMPLE_SEED: u64 = 1;
+
+/// The message is `{files: File[]}` or `{sample: "scenario name"}`.
 async fn analyse(data: &JsValue) -> Result<Report, JsValue> {
-    let files: Array = Reflect::get(data, &"files".into())?.dyn_into()?;
     let mut analysis = Analysis::new(&detect::builtin_sources());
+    if let Some(name) = Reflect::get(data, &"sample".into())?.as_string() {
+        let files = crate::generate::generate(&name, SAMPLE_SEED)?;
+        analysis.set_years(YearResolver::with_year(crate::generate::YEAR));
+        for (index, file) in files.iter().enumerate() {
+            let total = file.bytes.len() as u64;
+            post(&FromWorker::Progress {
+                input: index,
+                path: file.path.clone(),
+                done: total,
+                total,
+            });
+            analysis.open(&file.path, None);
+            analysis.push(&file.bytes);
+            analysis.close();
+        }
+        analysis.finish();
+        return Ok(Report::new(&analysis));
+    }
+    let files: Array = Reflect::get(data, &"files".into())?.dyn_into()?;
     for (index, file) in files.iter().enumerate() {
         let file: File = file.dyn_into()?;
         // Set when the file came from a folder pick; web-sys lacks a getter.
@@ -61,6 +83,10 @@ async fn analyse(data: &JsValue) -> Result<Report, JsValue> {
             relative
         };
         let total = file.size() as u64;
+        // The file's modification time dates year-less timestamps.
+        analysis.set_years(YearResolver::with_reference(
+            (file.last_modified() * 1e6) as i64,
+        ));
         analysis.open(&path, None);
         post(&FromWorker::Progress {
             input: index,

@@ -55,3 +55,19 @@ test('the single file works from file:// with the same numbers', async () => {
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('dist/ works under a sub-path of a static host', async () => {
+  const sub = await startServer('/tools/spoor/');
+  try {
+    const { page, requests, problems, context } = await openPage(browser);
+    await page.goto(`${sub.origin}/tools/spoor/`);
+    await dropFiles(page, DEMO);
+    assert.equal(await page.textContent('[data-testid=events-count]'), '37');
+    assert.deepEqual(foreign(requests, sub.origin), []);
+    assert.ok(requests.every((u) => u.startsWith(`${sub.origin}/tools/spoor/`)), requests.join('\n'));
+    assert.deepEqual(problems, []);
+    await context.close();
+  } finally {
+    sub.server.close();
+  }
+});

@@ -1,40 +1,24 @@
 //! Kubernetes API-server audit events (`audit.k8s.io/v1` and `v1beta1`),
 //! one per line, pretty-printed, in a JSON array or in an `EventList`.
+//!
+//! This is the shape every audit variant ends in: EKS, AKS and GKE records
+//! are rewritten into it (see their modules) and then go through
+//! [`normalize_audit`], so a Sigma rule written for native audit events
+//! matches all four without change.
 
-use super::Parser;
+use super::{text_at, Out};
 use crate::event::{Event, Format, Location, Record};
 use serde_json::Value;
 
-pub struct AuditParser {
+/// Turns one native audit event into a record in `format`.
+pub fn convert(
     format: Format,
-}
-
-impl AuditParser {
-    pub fn new(format: Format) -> Self {
-        AuditParser { format }
-    }
-}
-
-impl Parser for AuditParser {
-    fn framed(&self) -> bool {
-        true
-    }
-
-    fn parse(&mut self, unit: &str, location: Location, out: &mut Vec<Record>) -> Result<(), String> {
-        let value: Value = serde_json::from_str(unit).map_err(|e| format!("invalid JSON: {e}"))?;
-        if value.get("kind").and_then(Value::as_str) == Some("EventList") {
-            let items = value
-                .get("items")
-                .and_then(Value::as_array)
-                .ok_or("EventList without items")?;
-            for item in items {
-                out.push(audit_record(self.format, item.clone(), location)?);
-            }
-            return Ok(());
-        }
-        out.push(audit_record(self.format, value, location)?);
-        Ok(())
-    }
+    fields: Value,
+    location: Location,
+    out: &mut Out,
+) -> Result<(), String> {
+    out.push(audit_record(format, fields, location)?);
+    Ok(())
 }
 
 /// Builds a record from an event in the native audit shape.
@@ -42,7 +26,7 @@ pub fn audit_record(format: Format, fields: Value, location: Location) -> Result
     if !fields.is_object() {
         return Err("expected a JSON object".into());
     }
-    if fields.get("verb").is_none() && fields.get("auditID").is_none() {
+    if !is_audit_event(&fields) {
         return Err("no `verb` or `auditID`: not an audit event".into());
     }
     Ok(Record {
@@ -53,12 +37,9 @@ pub fn audit_record(format: Format, fields: Value, location: Location) -> Result
     })
 }
 
-fn text(v: &Value, path: &[&str]) -> Option<String> {
-    let mut cur = v;
-    for key in path {
-        cur = cur.get(key)?;
-    }
-    cur.as_str().filter(|s| !s.is_empty()).map(str::to_string)
+/// True when `v` looks like a native audit event.
+pub fn is_audit_event(v: &Value) -> bool {
+    v.get("verb").is_some() || v.get("auditID").is_some()
 }
 
 fn strings(v: &Value, path: &[&str]) -> Vec<String> {
@@ -70,16 +51,20 @@ fn strings(v: &Value, path: &[&str]) -> Vec<String> {
         }
     }
     cur.as_array()
-        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 /// Maps a native audit event onto the normalized fields.
 pub fn normalize_audit(v: &Value) -> Event {
-    let time_text = text(v, &["requestReceivedTimestamp"])
-        .or_else(|| text(v, &["stageTimestamp"]))
-        .or_else(|| text(v, &["timestamp"]))
-        .or_else(|| text(v, &["metadata", "creationTimestamp"]))
+    let time_text = text_at(v, &["requestReceivedTimestamp"])
+        .or_else(|| text_at(v, &["stageTimestamp"]))
+        .or_else(|| text_at(v, &["timestamp"]))
+        .or_else(|| text_at(v, &["metadata", "creationTimestamp"]))
         .unwrap_or_default();
     let status = v
         .pointer("/responseStatus/code")
@@ -88,23 +73,23 @@ pub fn normalize_audit(v: &Value) -> Event {
     Event {
         time_ns: crate::ingest::time::parse_rfc3339(&time_text),
         time_text,
-        namespace: text(v, &["objectRef", "namespace"]),
-        pod: (text(v, &["objectRef", "resource"]).as_deref() == Some("pods"))
-            .then(|| text(v, &["objectRef", "name"]))
+        namespace: text_at(v, &["objectRef", "namespace"]),
+        pod: (text_at(v, &["objectRef", "resource"]).as_deref() == Some("pods"))
+            .then(|| text_at(v, &["objectRef", "name"]))
             .flatten(),
-        user: text(v, &["user", "username"]),
+        user: text_at(v, &["user", "username"]),
         groups: strings(v, &["user", "groups"]),
-        impersonated_user: text(v, &["impersonatedUser", "username"]),
+        impersonated_user: text_at(v, &["impersonatedUser", "username"]),
         source_ips: strings(v, &["sourceIPs"]),
-        user_agent: text(v, &["userAgent"]),
-        action: text(v, &["verb"]),
-        api_group: text(v, &["objectRef", "apiGroup"]),
-        resource: text(v, &["objectRef", "resource"]),
-        subresource: text(v, &["objectRef", "subresource"]),
-        object_name: text(v, &["objectRef", "name"]),
+        user_agent: text_at(v, &["userAgent"]),
+        action: text_at(v, &["verb"]),
+        api_group: text_at(v, &["objectRef", "apiGroup"]),
+        resource: text_at(v, &["objectRef", "resource"]),
+        subresource: text_at(v, &["objectRef", "subresource"]),
+        object_name: text_at(v, &["objectRef", "name"]),
         status,
         success: status.map(|c| c < 400),
-        message: text(v, &["requestURI"]),
+        message: text_at(v, &["requestURI"]),
         ..Default::default()
     }
 }

@@ -1,10 +1,67 @@
 //! One parser per log format. Each turns a line (or a framed JSON document)
 //! into zero or more records and says why when it cannot.
+//!
+//! Module map (each module's doc says why it exists and what it maps):
+//! - [`json`]: the dispatcher for every JSON input. It classifies each
+//!   document on its own, so one file may mix formats (a native audit line
+//!   next to a GKE entry next to an AKS record) without losing a line.
+//! - audit family: [`audit`] (native), [`eks`], [`aks`], [`gke`]: the cloud
+//!   variants are rewritten into the native audit shape first.
+//! - node and workload logs: [`container`] (CRI and Docker json-file),
+//!   [`klog`], [`syslog`] (+ [`auth`] for sshd/sudo/su/useradd),
+//!   [`journald`], [`falco`], [`k8s_events`].
+//! - generic: [`jsonl`], [`logfmt`], [`text`]; [`yaml`] frames YAML
+//!   documents and hands them to the JSON dispatcher.
 
-mod audit;
-mod text;
+pub mod aks;
+pub mod audit;
+pub mod auth;
+pub mod container;
+pub mod eks;
+pub mod falco;
+pub mod gke;
+pub mod journald;
+pub mod json;
+pub mod jsonl;
+pub mod k8s_events;
+pub mod klog;
+pub mod logfmt;
+pub mod syslog;
+pub mod text;
+pub mod yaml;
 
 use crate::event::{Format, Location, Record};
+use crate::ingest::time::YearResolver;
+use serde_json::Value;
+
+/// What a parser hands back besides records: lines it gave up on after the
+/// fact (a YAML document that turned out broken at its end) and notes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Note {
+    /// The lines of `location` are not records of the format.
+    Unparsed { location: Location, reason: String },
+    /// Something worth telling about a line that was read anyway.
+    Info { line: u64, message: String },
+}
+
+/// Where parsers put what they produce.
+#[derive(Debug, Default)]
+pub struct Out {
+    pub records: Vec<Record>,
+    pub notes: Vec<Note>,
+}
+
+impl Out {
+    pub fn push(&mut self, record: Record) {
+        self.records.push(record);
+    }
+    pub fn info(&mut self, line: u64, message: impl Into<String>) {
+        self.notes.push(Note::Info {
+            line,
+            message: message.into(),
+        });
+    }
+}
 
 /// A format's parser. Parsers may keep state across units (a CRI partial
 /// line waits for its end), and flush it in [`Parser::finish`].
@@ -15,24 +72,146 @@ pub trait Parser {
     }
 
     /// Parses one unit, pushing records to `out`; `Err` says why the unit is
-    /// not a record of this format.
-    fn parse(&mut self, unit: &str, location: Location, out: &mut Vec<Record>)
-        -> Result<(), String>;
+    /// not a record of this format (its lines are then counted unparsed).
+    fn parse(&mut self, unit: &str, location: Location, out: &mut Out) -> Result<(), String>;
 
-    /// Flushes held state at the end of the input; problems go to `diags`
-    /// as (line, message).
-    fn finish(&mut self, _out: &mut Vec<Record>, _diags: &mut Vec<(u64, String)>) {}
+    /// Flushes held state at the end of the input.
+    fn finish(&mut self, _out: &mut Out) {}
 }
 
-/// The parser for `format`; `path` names the input (container log paths
-/// carry pod, namespace and container).
+/// What a parser may know about its input besides the bytes.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// The input's name: container log paths carry pod, namespace and
+    /// container (`a.tgz!var/log/pods/...` works too).
+    pub path: String,
+    /// How year-less timestamps (syslog, klog) get their year.
+    pub years: YearResolver,
+}
+
+/// The parser for `format`; `path` names the input.
 pub fn parser_for(format: Format, path: &str) -> Box<dyn Parser> {
-    let _ = path;
+    parser_with(
+        Some(format),
+        &Context {
+            path: path.to_string(),
+            ..Default::default()
+        },
+    )
+}
+
+/// The parser for `format`, or for JSON input of any kind when `format` is
+/// `None` (each document is classified on its own).
+pub fn parser_with(format: Option<Format>, ctx: &Context) -> Box<dyn Parser> {
     match format {
-        Format::K8sAudit
-        | Format::K8sAuditEks
-        | Format::K8sAuditAks
-        | Format::K8sAuditGke => Box::new(audit::AuditParser::new(format)),
-        _ => Box::new(text::TextParser),
+        None => Box::new(json::JsonParser::new(None, ctx)),
+        Some(f) => match f {
+            Format::Cri => Box::new(container::ContainerParser::new(Format::Cri, ctx)),
+            Format::Klog => Box::new(klog::KlogParser::new(ctx)),
+            Format::Syslog => Box::new(syslog::SyslogParser::new(ctx)),
+            Format::Logfmt => Box::new(logfmt::LogfmtParser),
+            Format::Text => Box::new(text::TextParser),
+            Format::K8sAuditEks => Box::new(eks::EksParser::new(ctx)),
+            _ => Box::new(json::JsonParser::new(Some(f), ctx)),
+        },
+    }
+}
+
+/// A string at `path` inside `v`, empty strings treated as absent.
+pub(crate) fn text_at(v: &Value, path: &[&str]) -> Option<String> {
+    let mut cur = v;
+    for key in path {
+        cur = cur.get(key)?;
+    }
+    match cur {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Splits `key=value key="quoted value"` pairs (logfmt, klog structured
+/// logging, sshd/pam fragments). Returns None when the text holds none.
+pub(crate) fn kv_pairs(s: &str) -> Vec<(String, String)> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        while i < b.len() && b[i] == b' ' {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && b[i] != b'=' && b[i] != b' ' && b[i] != b'"' {
+            i += 1;
+        }
+        if i >= b.len() || b[i] != b'=' || i == start {
+            // Not a key: skip this word.
+            while i < b.len() && b[i] != b' ' {
+                i += 1;
+            }
+            continue;
+        }
+        let key = s[start..i].to_string();
+        i += 1;
+        if i < b.len() && b[i] == b'"' {
+            i += 1;
+            let mut val = String::new();
+            let mut closed = false;
+            while i < b.len() {
+                match b[i] {
+                    b'\\' if i + 1 < b.len() => {
+                        let c = b[i + 1];
+                        val.push(match c {
+                            b'n' => '\n',
+                            b't' => '\t',
+                            _ => c as char,
+                        });
+                        i += 2;
+                        continue;
+                    }
+                    b'"' => {
+                        closed = true;
+                        i += 1;
+                        break;
+                    }
+                    _ => {
+                        let ch = s[i..].chars().next().unwrap_or(' ');
+                        val.push(ch);
+                        i += ch.len_utf8();
+                        continue;
+                    }
+                }
+            }
+            if !closed {
+                break;
+            }
+            out.push((key, val));
+        } else {
+            let vs = i;
+            while i < b.len() && b[i] != b' ' {
+                i += 1;
+            }
+            out.push((key, s[vs..i].to_string()));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kv_pairs_handle_quotes_and_words() {
+        let got = kv_pairs(r#"msg="hello \"x\" y" level=info stray pod=ns/p"#);
+        assert_eq!(
+            got,
+            vec![
+                ("msg".into(), "hello \"x\" y".into()),
+                ("level".into(), "info".into()),
+                ("pod".into(), "ns/p".into())
+            ]
+        );
+        assert!(kv_pairs("just words").is_empty());
     }
 }

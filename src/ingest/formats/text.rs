@@ -1,13 +1,13 @@
 //! Plain text: every non-empty line becomes a message-only event, so no
 //! input is ever refused.
 
-use super::Parser;
+use super::{Out, Parser};
 use crate::event::{Event, Format, Location, Record};
 
 pub struct TextParser;
 
 impl Parser for TextParser {
-    fn parse(&mut self, unit: &str, location: Location, out: &mut Vec<Record>) -> Result<(), String> {
+    fn parse(&mut self, unit: &str, location: Location, out: &mut Out) -> Result<(), String> {
         out.push(Record {
             format: Format::Text,
             event: Event {

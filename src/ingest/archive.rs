@@ -1,0 +1,872 @@
+//! Archives as inputs: `.tar`, `.tar.gz`/`.tgz` and `.zip`, recognised by
+//! their bytes (not their names), read push-based like everything else in
+//! the core (no `std::fs`, so the browser worker uses the same code).
+//!
+//! Every regular member becomes its own input, named
+//! `archive.tgz!inner/path.log`, detected on its own and hashed on its own
+//! bytes; a gzip member (`pods.tar!app.log.gz`) is decompressed by its own
+//! reader. Links, devices and FIFOs are skipped with a diagnostic. Member
+//! paths are only names here — nothing is ever written — but absolute paths
+//! and `..` are reported, since an archive carrying them is itself odd.
+//! Members and total decompressed bytes are bounded. Problems with the
+//! archive itself (corrupt header, truncation, limits) go to an input entry
+//! for the archive path, which is only reported when there are problems.
+//!
+//! The tar reader understands ustar, GNU long names (`L`) and pax extended
+//! headers (`x`, for `path`); the zip reader walks local file headers
+//! (stored and deflate, data descriptors after deflate, zip64 sizes) and
+//! stops at the central directory.
+
+use super::{Diagnostic, InputReader, InputSummary};
+use crate::event::{Format, Record};
+use crate::ingest::time::YearResolver;
+use flate2::write::MultiGzDecoder;
+use flate2::{Decompress, FlushDecompress, Status};
+use sha2::{Digest, Sha256};
+use std::io::Write;
+
+/// Members read from one archive at most.
+pub const MAX_MEMBERS: usize = 10_000;
+/// Decompressed bytes read from one archive at most.
+pub const MAX_TOTAL_BYTES: u64 = 64 << 30;
+/// Raw bytes looked at before deciding a gzip stream holds no tar.
+const GZIP_PEEK_LIMIT: usize = 1 << 20;
+
+/// What an archive reader finds.
+#[derive(Debug, PartialEq)]
+pub enum Piece {
+    Open(String),
+    Data(Vec<u8>),
+    Close,
+    Problem(String),
+}
+
+/// One input as the caller opened it: a plain (or gzip) file, or an
+/// archive of many.
+pub struct Source {
+    path: String,
+    forced: Option<Format>,
+    years: YearResolver,
+    state: State,
+    hasher: Sha256,
+    bytes: u64,
+    members: Vec<InputSummary>,
+    problems: Vec<Diagnostic>,
+    truncated: bool,
+}
+
+enum State {
+    Sniff(Vec<u8>),
+    Plain(Box<InputReader>),
+    Archive {
+        gunzip: Option<Box<MultiGzDecoder<Vec<u8>>>>,
+        reader: Box<dyn ArchiveReader>,
+        member: Option<Box<InputReader>>,
+        total: u64,
+        count: usize,
+        stopped: bool,
+    },
+}
+
+trait ArchiveReader {
+    fn push(&mut self, data: &[u8], out: &mut Vec<Piece>);
+    fn finish(&mut self, out: &mut Vec<Piece>);
+}
+
+impl Source {
+    pub fn new(path: &str, forced: Option<Format>, years: YearResolver) -> Self {
+        Source {
+            path: path.to_string(),
+            forced,
+            years,
+            state: State::Sniff(Vec::new()),
+            hasher: Sha256::new(),
+            bytes: 0,
+            members: Vec::new(),
+            problems: Vec::new(),
+            truncated: false,
+        }
+    }
+
+    /// Feeds raw bytes; records go to `sink` with the ordinal of the member
+    /// (0 for a plain input) they come from.
+    pub fn push(&mut self, chunk: &[u8], sink: &mut dyn FnMut(Record, u32)) {
+        self.hasher.update(chunk);
+        self.bytes += chunk.len() as u64;
+        if let State::Sniff(buf) = &mut self.state {
+            buf.extend_from_slice(chunk);
+            if let Some(state) = decide(buf, false) {
+                let buf = std::mem::take(buf);
+                self.enter(state, buf, sink);
+            }
+            return;
+        }
+        self.feed(chunk, sink);
+    }
+
+    fn enter(&mut self, kind: Kind, buf: Vec<u8>, sink: &mut dyn FnMut(Record, u32)) {
+        self.state = match kind {
+            Kind::Plain => State::Plain(Box::new(
+                InputReader::new(&self.path, self.forced).with_years(self.years.clone()),
+            )),
+            Kind::Tar { gz } => State::Archive {
+                gunzip: gz.then(|| Box::new(MultiGzDecoder::new(Vec::new()))),
+                reader: Box::new(TarReader::default()),
+                member: None,
+                total: 0,
+                count: 0,
+                stopped: false,
+            },
+            Kind::Zip => State::Archive {
+                gunzip: None,
+                reader: Box::new(ZipReader::default()),
+                member: None,
+                total: 0,
+                count: 0,
+                stopped: false,
+            },
+        };
+        self.feed(&buf, sink);
+    }
+
+    fn feed(&mut self, chunk: &[u8], sink: &mut dyn FnMut(Record, u32)) {
+        let ordinal = self.members.len() as u32;
+        match &mut self.state {
+            State::Sniff(_) => unreachable!("decided before feeding"),
+            State::Plain(r) => r.push(chunk, &mut |rec| sink(rec, ordinal)),
+            State::Archive {
+                gunzip,
+                reader,
+                stopped,
+                ..
+            } => {
+                if *stopped {
+                    return;
+                }
+                let mut pieces = Vec::new();
+                match gunzip {
+                    Some(gz) => {
+                        let result = gz.write_all(chunk);
+                        let plain = std::mem::take(gz.get_mut());
+                        reader.push(&plain, &mut pieces);
+                        if let Err(e) = result {
+                            pieces.push(Piece::Problem(format!(
+                                "corrupt gzip data around the tar: {e}"
+                            )));
+                            *stopped = true;
+                        }
+                    }
+                    None => reader.push(chunk, &mut pieces),
+                }
+                self.apply(pieces, sink);
+            }
+        }
+    }
+
+    fn apply(&mut self, pieces: Vec<Piece>, sink: &mut dyn FnMut(Record, u32)) {
+        for piece in pieces {
+            let ordinal = self.members.len() as u32;
+            let State::Archive {
+                member,
+                total,
+                count,
+                stopped,
+                ..
+            } = &mut self.state
+            else {
+                return;
+            };
+            if *stopped {
+                return;
+            }
+            match piece {
+                Piece::Open(name) => {
+                    *count += 1;
+                    if *count > MAX_MEMBERS {
+                        *stopped = true;
+                        self.truncated = true;
+                        self.problems.push(Diagnostic {
+                            line: 0,
+                            message: format!(
+                                "more than {MAX_MEMBERS} members: the rest are not read"
+                            ),
+                        });
+                        return;
+                    }
+                    let full = format!("{}!{}", self.path, name);
+                    *member = Some(Box::new(
+                        InputReader::new(&full, self.forced).with_years(self.years.clone()),
+                    ));
+                }
+                Piece::Data(bytes) => {
+                    *total += bytes.len() as u64;
+                    if *total > MAX_TOTAL_BYTES {
+                        *stopped = true;
+                        self.truncated = true;
+                        self.problems.push(Diagnostic {
+                            line: 0,
+                            message: format!(
+                                "archive expands past {} GiB: stopped reading (possible decompression bomb)",
+                                MAX_TOTAL_BYTES >> 30
+                            ),
+                        });
+                        if let Some(m) = member.take() {
+                            let s = m.finish(&mut |rec| sink(rec, ordinal));
+                            self.members.push(s);
+                        }
+                        return;
+                    }
+                    if let Some(m) = member.as_mut() {
+                        m.push(&bytes, &mut |rec| sink(rec, ordinal));
+                    }
+                }
+                Piece::Close => {
+                    if let Some(m) = member.take() {
+                        let s = m.finish(&mut |rec| sink(rec, ordinal));
+                        self.members.push(s);
+                    }
+                }
+                Piece::Problem(message) => {
+                    if message.contains("truncated") || message.contains("corrupt") {
+                        self.truncated = true;
+                    }
+                    self.problems.push(Diagnostic { line: 0, message });
+                }
+            }
+        }
+    }
+
+    /// Ends the input: the summaries of what it held (one for a plain
+    /// input; one per member, plus the archive's own when it had problems).
+    pub fn finish(mut self, sink: &mut dyn FnMut(Record, u32)) -> Vec<InputSummary> {
+        if let State::Sniff(buf) = &mut self.state {
+            let buf = std::mem::take(buf);
+            let kind = decide(&buf, true).unwrap_or(Kind::Plain);
+            self.enter(kind, buf, sink);
+        }
+        let ordinal = self.members.len() as u32;
+        match std::mem::replace(&mut self.state, State::Sniff(Vec::new())) {
+            State::Sniff(_) => unreachable!("decided above"),
+            State::Plain(r) => return vec![r.finish(&mut |rec| sink(rec, ordinal))],
+            State::Archive {
+                gunzip,
+                mut reader,
+                member,
+                total,
+                count,
+                stopped,
+            } => {
+                let mut pieces = Vec::new();
+                if !stopped {
+                    if let Some(mut gz) = gunzip {
+                        let result = gz.try_finish();
+                        let plain = std::mem::take(gz.get_mut());
+                        reader.push(&plain, &mut pieces);
+                        if result.is_err() {
+                            pieces.push(Piece::Problem(
+                                "gzip stream around the tar is truncated".into(),
+                            ));
+                        }
+                    }
+                    reader.finish(&mut pieces);
+                }
+                self.state = State::Archive {
+                    gunzip: None,
+                    reader,
+                    member,
+                    total,
+                    count,
+                    stopped,
+                };
+                self.apply(pieces, sink);
+                let left = match &mut self.state {
+                    State::Archive { member, .. } => member.take(),
+                    _ => None,
+                };
+                if let Some(m) = left {
+                    let ordinal = self.members.len() as u32;
+                    let s = m.finish(&mut |rec| sink(rec, ordinal));
+                    self.members.push(s);
+                }
+            }
+        }
+        if self.members.is_empty() {
+            self.problems.push(Diagnostic {
+                line: 0,
+                message: "archive holds no readable member".into(),
+            });
+        }
+        let mut out = std::mem::take(&mut self.members);
+        if !self.problems.is_empty() {
+            out.push(InputSummary {
+                path: self.path.clone(),
+                sha256: super::hex(&self.hasher.clone().finalize()),
+                format: None,
+                bytes: self.bytes,
+                diagnostics: std::mem::take(&mut self.problems),
+                truncated: self.truncated,
+                ..Default::default()
+            });
+        }
+        out
+    }
+}
+
+enum Kind {
+    Plain,
+    Tar { gz: bool },
+    Zip,
+}
+
+/// Decides what `buf` starts; None = need more bytes.
+fn decide(buf: &[u8], at_end: bool) -> Option<Kind> {
+    if buf.starts_with(b"PK\x03\x04") || buf.starts_with(b"PK\x05\x06") {
+        return Some(Kind::Zip);
+    }
+    if buf.starts_with(&[0x1f, 0x8b]) {
+        let mut gz = MultiGzDecoder::new(Vec::new());
+        let _ = gz.write_all(buf);
+        let _ = gz.flush();
+        let plain = gz.get_ref();
+        if plain.len() >= 512 {
+            return Some(if is_tar_header(&plain[..512]) {
+                Kind::Tar { gz: true }
+            } else {
+                Kind::Plain
+            });
+        }
+        if at_end || buf.len() > GZIP_PEEK_LIMIT {
+            let _ = gz.try_finish();
+            let plain = gz.get_ref();
+            let tar = plain.len() >= 512 && is_tar_header(&plain[..512]);
+            return Some(if tar {
+                Kind::Tar { gz: true }
+            } else {
+                Kind::Plain
+            });
+        }
+        return None;
+    }
+    if buf.len() >= 512 {
+        return Some(if is_tar_header(&buf[..512]) {
+            Kind::Tar { gz: false }
+        } else {
+            Kind::Plain
+        });
+    }
+    at_end.then_some(Kind::Plain)
+}
+
+/// A tar header: its checksum adds up (ustar or old v7).
+fn is_tar_header(h: &[u8]) -> bool {
+    h.len() >= 512 && h[0] != 0 && checksum_ok(h)
+}
+
+fn checksum_ok(h: &[u8]) -> bool {
+    let Some(stored) = octal(&h[148..156]) else {
+        return false;
+    };
+    let sum: u64 = h[..512]
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                b as u64
+            }
+        })
+        .sum();
+    sum == stored
+}
+
+fn octal(field: &[u8]) -> Option<u64> {
+    if field.first().is_some_and(|b| b & 0x80 != 0) {
+        // GNU base-256 for big sizes.
+        let mut v: u64 = (field[0] & 0x7f) as u64;
+        for &b in &field[1..] {
+            v = v.checked_mul(256)?.checked_add(b as u64)?;
+        }
+        return Some(v);
+    }
+    let s: String = field
+        .iter()
+        .take_while(|&&b| b != 0)
+        .map(|&b| b as char)
+        .collect();
+    let s = s.trim();
+    if s.is_empty() {
+        return Some(0);
+    }
+    u64::from_str_radix(s, 8).ok()
+}
+
+fn cstr(field: &[u8]) -> String {
+    let end = field.iter().position(|&b| b == 0).unwrap_or(field.len());
+    String::from_utf8_lossy(&field[..end]).into_owned()
+}
+
+/// Reports odd member names (they are only names: nothing is written).
+fn check_name(name: &str, out: &mut Vec<Piece>) {
+    let n = name.replace('\\', "/");
+    if n.starts_with('/') || n.split('/').any(|c| c == "..") || n.get(1..2) == Some(":") {
+        out.push(Piece::Problem(format!(
+            "member `{name}` has an absolute or `..` path: read under its name only (nothing is written)"
+        )));
+    }
+}
+
+#[derive(Default)]
+enum TarState {
+    #[default]
+    Header,
+    /// Member data to hand out, then padding.
+    Data {
+        left: u64,
+        pad: u64,
+    },
+    /// Data to skip (links, directories' data, unknown types).
+    Skip {
+        left: u64,
+    },
+    /// A GNU long name or pax header body being collected.
+    Meta {
+        left: u64,
+        pad: u64,
+        pax: bool,
+        body: Vec<u8>,
+    },
+    End,
+}
+
+#[derive(Default)]
+struct TarReader {
+    buf: Vec<u8>,
+    state: TarState,
+    next_name: Option<String>,
+    offset: u64,
+}
+
+impl TarReader {
+    fn step(&mut self, out: &mut Vec<Piece>) -> bool {
+        match &mut self.state {
+            TarState::End => {
+                self.buf.clear();
+                false
+            }
+            TarState::Header => {
+                if self.buf.len() < 512 {
+                    return false;
+                }
+                let h: Vec<u8> = self.buf.drain(..512).collect();
+                self.offset += 512;
+                if h.iter().all(|&b| b == 0) {
+                    self.state = TarState::End;
+                    return true;
+                }
+                if !checksum_ok(&h) {
+                    out.push(Piece::Problem(format!(
+                        "corrupt tar header at byte {}: the rest of the archive is not read",
+                        self.offset - 512
+                    )));
+                    self.state = TarState::End;
+                    return true;
+                }
+                let size = octal(&h[124..136]).unwrap_or(0);
+                let pad = (512 - size % 512) % 512;
+                let kind = h[156];
+                let mut name = cstr(&h[..100]);
+                if &h[257..262] == b"ustar" {
+                    let prefix = cstr(&h[345..500]);
+                    if !prefix.is_empty() {
+                        name = format!("{prefix}/{name}");
+                    }
+                }
+                if let Some(long) = self.next_name.take() {
+                    name = long;
+                }
+                match kind {
+                    b'0' | 0 | b'7' => {
+                        if name.ends_with('/') {
+                            self.state = TarState::Skip { left: size + pad };
+                        } else {
+                            check_name(&name, out);
+                            out.push(Piece::Open(name));
+                            self.state = TarState::Data { left: size, pad };
+                        }
+                    }
+                    b'L' | b'x' => {
+                        self.state = TarState::Meta {
+                            left: size,
+                            pad,
+                            pax: kind == b'x',
+                            body: Vec::new(),
+                        };
+                    }
+                    b'5' | b'g' | b'K' => self.state = TarState::Skip { left: size + pad },
+                    _ => {
+                        let what = match kind {
+                            b'1' => "a hard link",
+                            b'2' => "a symbolic link",
+                            b'3' | b'4' => "a device",
+                            b'6' => "a FIFO",
+                            _ => "of an unknown type",
+                        };
+                        out.push(Piece::Problem(format!(
+                            "member `{name}` is {what}: skipped"
+                        )));
+                        self.state = TarState::Skip { left: size + pad };
+                    }
+                }
+                true
+            }
+            TarState::Data { left, pad } => {
+                if *left == 0 {
+                    out.push(Piece::Close);
+                    self.state = TarState::Skip { left: *pad };
+                    return true;
+                }
+                if self.buf.is_empty() {
+                    return false;
+                }
+                let n = (*left).min(self.buf.len() as u64) as usize;
+                out.push(Piece::Data(self.buf.drain(..n).collect()));
+                *left -= n as u64;
+                self.offset += n as u64;
+                true
+            }
+            TarState::Skip { left } => {
+                if *left == 0 {
+                    self.state = TarState::Header;
+                    return true;
+                }
+                if self.buf.is_empty() {
+                    return false;
+                }
+                let n = (*left).min(self.buf.len() as u64) as usize;
+                self.buf.drain(..n);
+                *left -= n as u64;
+                self.offset += n as u64;
+                true
+            }
+            TarState::Meta {
+                left,
+                pad,
+                pax,
+                body,
+            } => {
+                if *left == 0 {
+                    let name = if *pax {
+                        pax_path(body)
+                    } else {
+                        Some(cstr(body))
+                    };
+                    if name.is_some() {
+                        self.next_name = name;
+                    }
+                    self.state = TarState::Skip { left: *pad };
+                    return true;
+                }
+                if self.buf.is_empty() {
+                    return false;
+                }
+                let n = (*left).min(self.buf.len() as u64) as usize;
+                if body.len() < (1 << 20) {
+                    body.extend(self.buf.drain(..n));
+                } else {
+                    self.buf.drain(..n);
+                }
+                *left -= n as u64;
+                self.offset += n as u64;
+                true
+            }
+        }
+    }
+}
+
+/// The `path` record of a pax extended header (`len path=value\n`).
+fn pax_path(body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(body);
+    let mut rest: &str = &text;
+    while !rest.is_empty() {
+        let (len, _) = rest.split_once(' ')?;
+        let n: usize = len.parse().ok()?;
+        let record = rest.get(..n)?;
+        rest = &rest[n..];
+        let kv = record.split_once(' ')?.1.trim_end_matches('\n');
+        if let Some(p) = kv.strip_prefix("path=") {
+            return Some(p.to_string());
+        }
+    }
+    None
+}
+
+impl ArchiveReader for TarReader {
+    fn push(&mut self, data: &[u8], out: &mut Vec<Piece>) {
+        if matches!(self.state, TarState::End) {
+            return;
+        }
+        self.buf.extend_from_slice(data);
+        while self.step(out) {}
+    }
+
+    fn finish(&mut self, out: &mut Vec<Piece>) {
+        match &self.state {
+            TarState::Header if self.buf.is_empty() => {}
+            TarState::End | TarState::Skip { .. } if self.buf.is_empty() => {}
+            TarState::Data { left, .. } => {
+                out.push(Piece::Problem(format!(
+                    "tar is truncated: the last member lacks {left} bytes"
+                )));
+                out.push(Piece::Close);
+            }
+            _ => out.push(Piece::Problem(
+                "tar is truncated: it ends inside a header or padding".into(),
+            )),
+        }
+        self.state = TarState::End;
+    }
+}
+
+#[derive(Default)]
+enum ZipState {
+    #[default]
+    Header,
+    Stored {
+        left: u64,
+    },
+    Deflate {
+        inflater: Box<Decompress>,
+        descriptor: bool,
+        zip64: bool,
+    },
+    Descriptor {
+        zip64: bool,
+    },
+    Skip {
+        left: u64,
+    },
+    End,
+}
+
+#[derive(Default)]
+struct ZipReader {
+    buf: Vec<u8>,
+    state: ZipState,
+    open: bool,
+}
+
+fn le16(b: &[u8]) -> u64 {
+    u16::from_le_bytes([b[0], b[1]]) as u64
+}
+fn le32(b: &[u8]) -> u64 {
+    u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64
+}
+fn le64(b: &[u8]) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[..8]);
+    u64::from_le_bytes(a)
+}
+
+impl ZipReader {
+    fn step(&mut self, out: &mut Vec<Piece>) -> bool {
+        match &mut self.state {
+            ZipState::End => {
+                self.buf.clear();
+                false
+            }
+            ZipState::Header => {
+                if self.buf.len() < 4 {
+                    return false;
+                }
+                if !self.buf.starts_with(b"PK\x03\x04") {
+                    if !(self.buf.starts_with(b"PK\x01\x02")
+                        || self.buf.starts_with(b"PK\x05\x06")
+                        || self.buf.starts_with(b"PK\x06\x06"))
+                    {
+                        out.push(Piece::Problem(
+                            "corrupt zip: no local file header where one should be".into(),
+                        ));
+                    }
+                    self.state = ZipState::End;
+                    return true;
+                }
+                if self.buf.len() < 30 {
+                    return false;
+                }
+                let flags = le16(&self.buf[6..]);
+                let method = le16(&self.buf[8..]);
+                let mut csize = le32(&self.buf[18..]);
+                let nlen = le16(&self.buf[26..]) as usize;
+                let xlen = le16(&self.buf[28..]) as usize;
+                if self.buf.len() < 30 + nlen + xlen {
+                    return false;
+                }
+                let name = String::from_utf8_lossy(&self.buf[30..30 + nlen]).into_owned();
+                let extra = self.buf[30 + nlen..30 + nlen + xlen].to_vec();
+                self.buf.drain(..30 + nlen + xlen);
+                let mut zip64 = false;
+                let mut i = 0;
+                while i + 4 <= extra.len() {
+                    let id = le16(&extra[i..]);
+                    let len = le16(&extra[i + 2..]) as usize;
+                    if id == 1 && i + 4 + 16 <= extra.len() && len >= 16 {
+                        zip64 = true;
+                        csize = le64(&extra[i + 12..]);
+                    }
+                    i += 4 + len;
+                }
+                let descriptor = flags & 8 != 0;
+                if name.ends_with('/') {
+                    self.state = ZipState::Skip { left: csize };
+                    return true;
+                }
+                if flags & 1 != 0 {
+                    out.push(Piece::Problem(format!(
+                        "member `{name}` is encrypted: skipped"
+                    )));
+                    if descriptor {
+                        self.state = ZipState::End;
+                    } else {
+                        self.state = ZipState::Skip { left: csize };
+                    }
+                    return true;
+                }
+                match (method, descriptor) {
+                    (0, false) => {
+                        check_name(&name, out);
+                        out.push(Piece::Open(name));
+                        self.open = true;
+                        self.state = ZipState::Stored { left: csize };
+                    }
+                    (8, _) => {
+                        check_name(&name, out);
+                        out.push(Piece::Open(name));
+                        self.open = true;
+                        self.state = ZipState::Deflate {
+                            inflater: Box::new(Decompress::new(false)),
+                            descriptor,
+                            zip64,
+                        };
+                    }
+                    (_, false) => {
+                        out.push(Piece::Problem(format!(
+                            "member `{name}` uses compression method {method} (only stored and deflate are read): skipped"
+                        )));
+                        self.state = ZipState::Skip { left: csize };
+                    }
+                    (_, true) => {
+                        out.push(Piece::Problem(format!(
+                            "member `{name}` uses method {method} with a trailing size: the rest of the zip is not read"
+                        )));
+                        self.state = ZipState::End;
+                    }
+                }
+                true
+            }
+            ZipState::Stored { left } => {
+                if *left == 0 {
+                    out.push(Piece::Close);
+                    self.open = false;
+                    self.state = ZipState::Header;
+                    return true;
+                }
+                if self.buf.is_empty() {
+                    return false;
+                }
+                let n = (*left).min(self.buf.len() as u64) as usize;
+                out.push(Piece::Data(self.buf.drain(..n).collect()));
+                *left -= n as u64;
+                true
+            }
+            ZipState::Skip { left } => {
+                if *left == 0 {
+                    self.state = ZipState::Header;
+                    return true;
+                }
+                if self.buf.is_empty() {
+                    return false;
+                }
+                let n = (*left).min(self.buf.len() as u64) as usize;
+                self.buf.drain(..n);
+                *left -= n as u64;
+                true
+            }
+            ZipState::Deflate {
+                inflater,
+                descriptor,
+                zip64,
+            } => {
+                if self.buf.is_empty() {
+                    return false;
+                }
+                let mut produced = vec![0u8; 64 * 1024];
+                let (in0, out0) = (inflater.total_in(), inflater.total_out());
+                let status = inflater.decompress(&self.buf, &mut produced, FlushDecompress::None);
+                let used = (inflater.total_in() - in0) as usize;
+                let made = (inflater.total_out() - out0) as usize;
+                self.buf.drain(..used);
+                if made > 0 {
+                    produced.truncate(made);
+                    out.push(Piece::Data(produced));
+                }
+                match status {
+                    Ok(Status::StreamEnd) => {
+                        out.push(Piece::Close);
+                        self.open = false;
+                        self.state = if *descriptor {
+                            ZipState::Descriptor { zip64: *zip64 }
+                        } else {
+                            ZipState::Header
+                        };
+                        true
+                    }
+                    Ok(_) => used > 0 || made > 0,
+                    Err(e) => {
+                        out.push(Piece::Problem(format!("corrupt deflate data in zip: {e}")));
+                        out.push(Piece::Close);
+                        self.open = false;
+                        self.state = ZipState::End;
+                        true
+                    }
+                }
+            }
+            ZipState::Descriptor { zip64 } => {
+                let sizes = if *zip64 { 16 } else { 8 };
+                let with_sig = self.buf.starts_with(b"PK\x07\x08");
+                let need = 4 + sizes + if with_sig { 4 } else { 0 };
+                if self.buf.len() < need.max(4) {
+                    return false;
+                }
+                self.buf.drain(..need);
+                self.state = ZipState::Header;
+                true
+            }
+        }
+    }
+}
+
+impl ArchiveReader for ZipReader {
+    fn push(&mut self, data: &[u8], out: &mut Vec<Piece>) {
+        if matches!(self.state, ZipState::End) {
+            return;
+        }
+        self.buf.extend_from_slice(data);
+        while self.step(out) {}
+    }
+
+    fn finish(&mut self, out: &mut Vec<Piece>) {
+        if !matches!(self.state, ZipState::End | ZipState::Header)
+            || !self.buf.is_empty() && !matches!(self.state, ZipState::End)
+        {
+            out.push(Piece::Problem(
+                "zip is truncated: it ends inside a member".into(),
+            ));
+        }
+        if self.open {
+            out.push(Piece::Close);
+            self.open = false;
+        }
+        self.state = ZipState::End;
+    }
+}

@@ -1,0 +1,209 @@
+//! The JSON dispatcher: every JSON input goes through here.
+//!
+//! Each framed document is classified on its own (see [`classify`]), so a
+//! file that mixes formats — the Elastic audit fixture has native, GKE and
+//! AKS records in one file — is read without losing a line. Wrappers are
+//! unpacked first: Event Hubs `{"records":[...]}` (elements may be JSON
+//! strings), CloudWatch `{"events":[...]}`, Kubernetes `List`/`EventList`
+//! `items`. Non-JSON lines inside a JSON input are tried as CRI or EKS
+//! `<timestamp> <json>` lines before being reported.
+//!
+//! With a forced format (`--input-format`) documents are read as that
+//! format only, and ones that do not fit are reported unparsed.
+
+use super::{
+    aks, audit, container, eks, falco, gke, journald, jsonl, k8s_events, Context, Out, Parser,
+};
+use crate::event::{Format, Location};
+use serde_json::Value;
+
+/// How deep wrappers may nest before a document is taken as is.
+const MAX_UNWRAP: u32 = 4;
+
+pub struct JsonParser {
+    forced: Option<Format>,
+    container: container::ContainerParser,
+}
+
+impl JsonParser {
+    pub fn new(forced: Option<Format>, ctx: &Context) -> Self {
+        JsonParser {
+            forced,
+            container: container::ContainerParser::new(Format::DockerJson, ctx),
+        }
+    }
+
+    /// Reads one parsed document (used by the YAML parser too).
+    pub fn document(&mut self, v: Value, location: Location, out: &mut Out) -> Result<(), String> {
+        self.value(v, location, out, 0)
+    }
+
+    fn value(
+        &mut self,
+        v: Value,
+        location: Location,
+        out: &mut Out,
+        depth: u32,
+    ) -> Result<(), String> {
+        if depth < MAX_UNWRAP {
+            if let Some(items) = wrapped_items(&v) {
+                let mut first_err = None;
+                for item in items {
+                    let item = match item {
+                        Value::String(s) if s.trim_start().starts_with('{') => {
+                            match serde_json::from_str::<Value>(s.trim()) {
+                                Ok(v) => v,
+                                Err(e) => {
+                                    first_err
+                                        .get_or_insert(format!("batch element is not JSON: {e}"));
+                                    continue;
+                                }
+                            }
+                        }
+                        other => other.clone(),
+                    };
+                    if let Err(e) = self.value(item, location, out, depth + 1) {
+                        first_err.get_or_insert(e);
+                    }
+                }
+                return match first_err {
+                    Some(e) if out.records.is_empty() => Err(e),
+                    Some(e) => {
+                        out.info(
+                            location.line,
+                            format!("some batch elements were skipped: {e}"),
+                        );
+                        Ok(())
+                    }
+                    None => Ok(()),
+                };
+            }
+        }
+        let class = classify(&v);
+        let format = match self.forced {
+            None => class,
+            Some(f) if f == Format::Jsonl || f == Format::Text => Format::Jsonl,
+            Some(f) if f.is_audit() && class.is_audit() => class,
+            Some(f) => f,
+        };
+        match format {
+            Format::K8sAudit => {
+                if let Some(inner) = eks::unwrap(&v) {
+                    return audit::convert(Format::K8sAuditEks, inner, location, out);
+                }
+                audit::convert(Format::K8sAudit, v, location, out)
+            }
+            Format::K8sAuditEks => {
+                let inner = eks::unwrap(&v).ok_or("no audit event in `message`/`@message`")?;
+                audit::convert(Format::K8sAuditEks, inner, location, out)
+            }
+            Format::K8sAuditAks => aks::convert(v, location, out),
+            Format::K8sAuditGke => gke::convert(v, location, out),
+            Format::Falco => falco::convert(v, location, out),
+            Format::K8sEvents => k8s_events::convert(v, location, out),
+            Format::Journald => journald::convert(v, location, out),
+            Format::DockerJson | Format::Cri => self.container.docker(&v, location, out),
+            _ => jsonl::convert(Format::Jsonl, v, location, out),
+        }
+    }
+}
+
+/// The elements of a wrapper document, if `v` is one.
+fn wrapped_items(v: &Value) -> Option<&Vec<Value>> {
+    match v {
+        Value::Array(a) => Some(a),
+        Value::Object(o) => {
+            if o.len() <= 3 {
+                if let Some(Value::Array(a)) = o.get("records") {
+                    return Some(a);
+                }
+            }
+            if let Some(Value::Array(a)) = o.get("events") {
+                if a.first().is_some_and(|e| e.get("message").is_some()) {
+                    return Some(a);
+                }
+            }
+            let kind = o.get("kind").and_then(Value::as_str).unwrap_or("");
+            if kind == "List" || kind.ends_with("List") {
+                if let Some(Value::Array(a)) = o.get("items") {
+                    return Some(a);
+                }
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+/// The format one JSON document is in.
+pub fn classify(v: &Value) -> Format {
+    if !v.is_object() {
+        return Format::Jsonl;
+    }
+    if gke::is_entry(v) {
+        return Format::K8sAuditGke;
+    }
+    if aks::is_record(v) {
+        let cat = v.get("category").and_then(Value::as_str).unwrap_or("");
+        return if cat.starts_with("kube-audit") {
+            Format::K8sAuditAks
+        } else {
+            Format::Jsonl
+        };
+    }
+    if eks::unwrap(v).is_some() {
+        return Format::K8sAuditEks;
+    }
+    let api = v.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    let kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
+    if (api.starts_with("audit.k8s.io/") && kind == "Event")
+        || (v.get("auditID").is_some() && v.get("verb").is_some())
+    {
+        return Format::K8sAudit;
+    }
+    if falco::is_alert(v) {
+        return Format::Falco;
+    }
+    if k8s_events::is_event(v) {
+        return Format::K8sEvents;
+    }
+    if journald::is_record(v) {
+        return Format::Journald;
+    }
+    if let Some(o) = v.as_object() {
+        if o.get("log").is_some_and(Value::is_string)
+            && o.keys()
+                .all(|k| matches!(k.as_str(), "log" | "stream" | "time" | "attrs"))
+        {
+            return Format::DockerJson;
+        }
+    }
+    Format::Jsonl
+}
+
+impl Parser for JsonParser {
+    fn framed(&self) -> bool {
+        true
+    }
+
+    fn parse(&mut self, unit: &str, location: Location, out: &mut Out) -> Result<(), String> {
+        // Only leading space is dropped: a CRI line's trailing spaces are
+        // part of its message.
+        let t = unit.trim_start();
+        if !(t.starts_with('{') || t.starts_with('[')) {
+            if container::split_cri(t).is_some() {
+                return self.container.cri(t, location, out);
+            }
+            if eks::looks_like_line(t) {
+                return eks::parse_line(t, location, out);
+            }
+            return Err("not JSON".into());
+        }
+        let v: Value = serde_json::from_str(t).map_err(|e| format!("invalid JSON: {e}"))?;
+        self.value(v, location, out, 0)
+    }
+
+    fn finish(&mut self, out: &mut Out) {
+        self.container.finish(out);
+    }
+}

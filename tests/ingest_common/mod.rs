@@ -1,0 +1,92 @@
+//! Helpers shared by the ingest tests: run bytes through the core the way
+//! the CLI and the worker do (an archive-aware `Source`), in given chunks.
+#![allow(dead_code)]
+
+use spoor::event::{Format, Record};
+use spoor::ingest::archive::Source;
+use spoor::ingest::time::YearResolver;
+use spoor::ingest::InputSummary;
+use std::path::{Path, PathBuf};
+
+pub struct Run {
+    pub records: Vec<(u32, Record)>,
+    pub inputs: Vec<InputSummary>,
+}
+
+/// Reads `bytes` named `path`, cut at `cuts` (sorted byte offsets).
+pub fn run_cuts(path: &str, bytes: &[u8], cuts: &[usize], forced: Option<Format>) -> Run {
+    let mut src = Source::new(path, forced, YearResolver::default());
+    let mut records = Vec::new();
+    let mut start = 0;
+    for &c in cuts.iter().chain(std::iter::once(&bytes.len())) {
+        let c = c.clamp(start, bytes.len());
+        src.push(&bytes[start..c], &mut |r, m| records.push((m, r)));
+        start = c;
+    }
+    let inputs = src.finish(&mut |r, m| records.push((m, r)));
+    Run { records, inputs }
+}
+
+pub fn run(path: &str, bytes: &[u8]) -> Run {
+    run_cuts(path, bytes, &[], None)
+}
+
+/// Everything observable about a run, as text (for equality checks).
+pub fn fingerprint(r: &Run) -> String {
+    let mut s = String::new();
+    for i in &r.inputs {
+        s += &serde_json::to_string(i).unwrap();
+        s += "\n";
+    }
+    for (m, rec) in &r.records {
+        s += &format!(
+            "{m} {} {:?} {} {}\n",
+            rec.format,
+            rec.location,
+            serde_json::to_string(&rec.event).unwrap(),
+            rec.fields
+        );
+    }
+    s
+}
+
+pub fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data")
+}
+
+pub fn own_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ingest/own")
+}
+
+/// Files under `dir`, sorted, as paths relative to `dir`.
+pub fn files(dir: &Path) -> Vec<PathBuf> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut entries: Vec<_> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        entries.sort();
+        for e in entries {
+            if e.is_dir() {
+                walk(base, &e, out);
+            } else {
+                out.push(e.strip_prefix(base).unwrap().to_path_buf());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// Files in shared/data that are documentation or label tables, not logs:
+/// provenance/licence/readme/citation text, and loghub's parsed CSVs
+/// (`*_structured.csv`, `*_templates.csv`: parsing ground truth). They are
+/// still read by the scan test (as text, never unparsed) but get no golden.
+pub fn is_not_a_log(rel: &Path) -> bool {
+    let name = rel.file_name().unwrap().to_string_lossy();
+    matches!(
+        name.as_ref(),
+        "PROVENANCE.md" | "LICENSE" | "README.md" | "CITATION"
+    ) || name.ends_with(".csv")
+}
