@@ -12,6 +12,7 @@ pub mod analysis;
 pub mod detect;
 pub mod event;
 pub mod ingest;
+pub mod patterns;
 pub mod protocol;
 pub mod report;
 

@@ -9,7 +9,7 @@
 //! Invariant: every line read is either in a record, blank, or reported
 //! unparsed with a diagnostic: `lines == parsed + unparsed`.
 
-mod decode;
+pub(crate) mod decode;
 pub mod formats;
 pub mod json_frame;
 pub mod lines;
