@@ -78,6 +78,11 @@ pub struct PatternConfig {
     pub tracked_values: usize,
     /// Tokens kept per message; the rest become one trailing `<*>`.
     pub max_tokens: usize,
+    /// Clusters per parse-tree leaf (1000): a line is compared with every
+    /// cluster of its leaf, so this bounds the work per line. Once a leaf is
+    /// full, lines that match none of its clusters join its last one. Real
+    /// logs have far fewer templates per length and leading tokens.
+    pub max_leaf_clusters: usize,
     /// Groups per cluster before the cluster stops splitting by slot values
     /// (all its slots then count as variables): bounds memory.
     pub max_groups_per_cluster: usize,
@@ -92,6 +97,7 @@ impl Default for PatternConfig {
             enum_values: 3,
             tracked_values: 8,
             max_tokens: 256,
+            max_leaf_clusters: 1000,
             max_groups_per_cluster: 256,
         }
     }
@@ -394,14 +400,17 @@ impl PatternMiner {
         let mut node = self.roots.entry(tokens.len()).or_default();
         let depth = config.prefix_tokens.min(tokens.len().saturating_sub(1));
         for token in &tokens[..depth] {
-            let key = route_key(token);
-            let key =
-                if node.children.contains_key(key) || node.children.len() < config.max_children {
-                    key
-                } else {
-                    WILDCARD
-                };
-            node = node.children.entry(key.into()).or_default();
+            let mut key = route_key(token);
+            if !node.children.contains_key(key) {
+                if node.children.len() >= config.max_children {
+                    key = WILDCARD;
+                }
+                // Allocate the branch name only when the branch is new.
+                if !node.children.contains_key(key) {
+                    node.children.insert(key.into(), Node::default());
+                }
+            }
+            node = node.children.get_mut(key).expect("branch exists");
         }
         let mut best: Option<(f64, u64, u32)> = None;
         for &id in &node.clusters {
@@ -411,6 +420,15 @@ impl PatternMiner {
                 best = Some((sim, c.lines, id));
             }
         }
+        // A full leaf sends what matches nothing to its last cluster, which
+        // then takes anything: linear time whatever the input.
+        let full = node.clusters.len() >= config.max_leaf_clusters;
+        let best = match (best, node.clusters.last()) {
+            (Some((sim, _, _)), Some(&last)) if full && sim < config.similarity => {
+                Some((1.0, 0, last))
+            }
+            _ => best,
+        };
         match best {
             Some((sim, _, id)) if sim >= config.similarity => {
                 let c = &mut self.clusters[id as usize];
@@ -642,6 +660,24 @@ mod tests {
         let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
         let p = mine(&refs);
         assert_eq!(p.patterns.len(), 1, "{:?}", p.patterns);
+    }
+
+    #[test]
+    fn a_full_leaf_stays_bounded() {
+        let mut m = PatternMiner::new(PatternConfig {
+            max_leaf_clusters: 10,
+            ..PatternConfig::default()
+        });
+        let words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"];
+        for i in 0..500 {
+            let a = words[i % 6];
+            let b = words[(i / 6) % 6];
+            let c = words[(i / 36) % 6];
+            m.add(&format!("same start {a}{b} {b}{c} {c}{a} {a}{c}"));
+        }
+        assert!(m.clusters.len() <= 10);
+        let p = m.finish();
+        assert_eq!(p.line_pattern.len(), 500);
     }
 
     #[test]
