@@ -13,6 +13,7 @@ pub mod detect;
 pub mod event;
 pub mod generate;
 pub mod ingest;
+pub mod patterns;
 pub mod protocol;
 pub mod report;
 

@@ -37,6 +37,17 @@ enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Mine message templates: every non-empty line gets one pattern.
+    Patterns(PatternsArgs),
+}
+
+#[derive(clap::Args)]
+struct PatternsArgs {
+    /// Files or folders (walked recursively); gzip is read as text.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    format: ListFormat,
 }
 
 #[derive(clap::Args)]
@@ -141,6 +152,7 @@ fn main() -> ExitCode {
                     format,
                 },
         } => list_rules(&rules, no_builtin, format),
+        Command::Patterns(args) => patterns(args),
     };
     match result {
         Ok(code) => code,
@@ -286,6 +298,42 @@ fn list_rules(paths: &[PathBuf], no_builtin: bool, format: ListFormat) -> Result
     } else {
         2
     }))
+}
+
+/// `spoor patterns`: every file through one miner, in chunks.
+fn patterns(args: PatternsArgs) -> Result<ExitCode, String> {
+    let mut files = Vec::new();
+    for path in &args.paths {
+        walk(path, &mut files)?;
+    }
+    let mut scan = spoor::patterns::scan::PatternScan::default();
+    let mut buf = vec![0u8; CHUNK];
+    for file in &files {
+        let display = file.display().to_string();
+        let mut f = std::fs::File::open(file).map_err(|e| format!("cannot open {display}: {e}"))?;
+        scan.open(&display);
+        loop {
+            let n = f
+                .read(&mut buf)
+                .map_err(|e| format!("cannot read {display}: {e}"))?;
+            if n == 0 {
+                break;
+            }
+            scan.push(&buf[..n]);
+        }
+    }
+    let report = scan.finish();
+    for input in &report.inputs {
+        for d in &input.diagnostics {
+            eprintln!("spoor: {}: {d}", input.path);
+        }
+    }
+    let text = match args.format {
+        ListFormat::Text => report.render_text(),
+        ListFormat::Json => report.to_json(),
+    };
+    write_output(None, &text)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The built-in pack (unless disabled) and every rule file under `paths`.

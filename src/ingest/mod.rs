@@ -10,7 +10,7 @@
 //! unparsed with a diagnostic: `lines == parsed + unparsed`.
 
 pub mod archive;
-mod decode;
+pub(crate) mod decode;
 pub mod formats;
 pub mod json_frame;
 pub mod lines;
