@@ -5,7 +5,7 @@
 
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
-WASM_OUT := target/wasm32-unknown-unknown/release
+WASM_OUT := target/wasm32-unknown-unknown/web
 PORT ?= 8080
 
 .PHONY: setup dist web serve test test-native test-wasm test-e2e cli
@@ -17,7 +17,7 @@ setup:
 dist: setup web
 
 web:
-	cargo build --locked --release --target wasm32-unknown-unknown --bin app --bin worker
+	cargo build --locked --profile web --target wasm32-unknown-unknown --bin app --bin worker
 	@mkdir -p target/web
 	wasm-bindgen --target no-modules --no-typescript --out-dir target/web $(WASM_OUT)/app.wasm
 	wasm-bindgen --target no-modules --no-typescript --out-dir target/web $(WASM_OUT)/worker.wasm
