@@ -4,6 +4,7 @@
 //! The caller (CLI or worker) owns the I/O: it opens an input, pushes its
 //! bytes in chunks and closes it. Nothing here waits or reads files.
 
+use crate::correlate::Correlator;
 use crate::detect::{Detector, Finding, RuleFailure, RuleInfo, RuleSource};
 use crate::event::{Format, Record};
 use crate::ingest::archive::Source;
@@ -47,6 +48,7 @@ pub struct Analysis {
     inputs: Vec<InputSummary>,
     findings: Vec<Finding>,
     summary: Summary,
+    correlation: Correlator,
     current: Option<Source>,
     /// Year source for the next inputs opened (syslog/klog timestamps).
     years: YearResolver,
@@ -62,6 +64,7 @@ impl Analysis {
             inputs: Vec::new(),
             findings: Vec::new(),
             summary: Summary::default(),
+            correlation: Correlator::new(),
             current: None,
             years: YearResolver::default(),
         }
@@ -106,16 +109,27 @@ impl Analysis {
         self.close();
         let late = self.detector.finish();
         self.findings.extend(late);
+        self.findings.extend(self.correlation.finish());
+        // By time, then by where (path, not input index, so the order the
+        // inputs were given in does not matter), then by rule.
+        let inputs = &self.inputs;
         let key = |f: &Finding| {
-            let at = f.evidence.first().map(|e| (e.input, e.line));
+            let at = f.evidence.first().map(|e| {
+                let path = inputs.get(e.input as usize).map(|s| s.path.clone());
+                (path, e.line)
+            });
             (f.time_ns, at, f.rule_id.clone())
         };
-        self.findings.sort_by_key(key);
+        self.findings.sort_by_cached_key(key);
     }
 
     fn take(&mut self, record: Record, input: u32) {
         self.summary.count(&record);
+        self.correlation.observe(&record, input);
         let found = self.detector.observe(&record, input);
+        for f in &found {
+            self.correlation.finding(f, &record, input);
+        }
         self.findings.extend(found);
     }
 
@@ -127,6 +141,10 @@ impl Analysis {
     }
     pub fn summary(&self) -> &Summary {
         &self.summary
+    }
+    /// Entities and incidents (see [`crate::correlate`]).
+    pub fn correlation(&self) -> &Correlator {
+        &self.correlation
     }
     pub fn rules(&self) -> Vec<RuleInfo> {
         self.detector.rules()

@@ -9,6 +9,7 @@
 //! (`src/web/`) are thin shells over the same code.
 
 pub mod analysis;
+pub mod correlate;
 pub mod detect;
 pub mod event;
 pub mod generate;

@@ -33,6 +33,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "k8s_audit_forbidden_burst.yml",
         include_str!("../../rules/builtin/k8s_audit_forbidden_burst.yml"),
     ),
+    (
+        "correlations.yml",
+        include_str!("../../rules/builtin/correlations.yml"),
+    ),
 ];
 
 /// The processing pipeline applied to `product: kubernetes, service: audit`

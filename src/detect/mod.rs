@@ -903,8 +903,11 @@ mod tests {
             .message
             .starts_with("cannot apply to any loaded log: logsource product: aws"));
         let (d, _) = Detector::new(&builtin_sources());
-        assert!(d.inapplicable(&[Format::K8sAuditGke]).is_empty());
-        assert_eq!(d.inapplicable(&[Format::Syslog]).len(), d.rules().len());
+        // Every audit rule applies to GKE audit; the sshd (4), Falco (2) and
+        // container-log (1) rules of correlations.yml do not.
+        assert_eq!(d.inapplicable(&[Format::K8sAuditGke]).len(), 7);
+        // Only the four sshd rules of correlations.yml read syslog.
+        assert_eq!(d.rules().len() - d.inapplicable(&[Format::Syslog]).len(), 4);
     }
 
     #[test]

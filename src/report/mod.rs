@@ -20,6 +20,9 @@ pub struct Report {
     pub inputs: Vec<Input>,
     pub findings: Vec<Finding>,
     pub incidents: Vec<Incident>,
+    /// The most active entities (at most [`MAX_REPORT_ENTITIES`]).
+    #[serde(default)]
+    pub entities: Vec<EntitySummary>,
     pub summary: Summary,
 }
 
@@ -81,14 +84,59 @@ pub struct EvidenceRef {
     pub line: u64,
 }
 
+/// Findings that belong together: linked by shared entities (an identity,
+/// an address, a pod, a container, a node, an object) within a time gap.
+/// See `crate::correlate`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Incident {
     pub id: String,
+    /// 0..=100: severity of its findings, ATT&CK tactics, breadth.
     pub score: u32,
     pub level: String,
+    /// Indexes into `findings`, in time order.
     pub findings: Vec<usize>,
+    /// The story as plain sentences (the `text` of each `story` line).
     pub narrative: Vec<String>,
+    #[serde(default)]
+    pub first_seen: Option<String>,
+    #[serde(default)]
+    pub last_seen: Option<String>,
+    /// The linking entities involved, actors first.
+    #[serde(default)]
+    pub entities: Vec<crate::correlate::Entity>,
+    /// ATT&CK tactics (Sigma tag spelling, e.g. `credential_access`).
+    #[serde(default)]
+    pub tactics: Vec<String>,
+    #[serde(default)]
+    pub story: Vec<StoryLine>,
 }
+
+/// One sentence of an incident's story and what it rests on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoryLine {
+    pub time: Option<String>,
+    pub text: String,
+    /// Index into `findings` of the (first) finding told.
+    pub finding: usize,
+    /// Every finding the sentence tells.
+    #[serde(default)]
+    pub findings: Vec<usize>,
+    pub evidence: Vec<EvidenceRef>,
+}
+
+/// One entity of the case and its activity (the most active ones only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntitySummary {
+    pub kind: String,
+    pub name: String,
+    pub events: u64,
+    pub findings: u64,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+}
+
+/// Most entities listed in a report.
+pub const MAX_REPORT_ENTITIES: usize = 200;
 
 impl Report {
     /// The report of a finished analysis.
@@ -100,6 +148,21 @@ impl Report {
                 .map(|s| s.path.clone())
                 .unwrap_or_default()
         };
+        let paths: Vec<String> = inputs.iter().map(|s| s.path.clone()).collect();
+        let correlation = analysis.correlation();
+        let incidents = crate::correlate::build_incidents(correlation, analysis.findings(), &paths);
+        let entities = correlation
+            .top_entities(MAX_REPORT_ENTITIES)
+            .into_iter()
+            .map(|(e, s)| EntitySummary {
+                kind: e.kind.clone(),
+                name: e.name.clone(),
+                events: s.events,
+                findings: s.findings,
+                first_seen: s.first_seen.map(format_rfc3339),
+                last_seen: s.last_seen.map(format_rfc3339),
+            })
+            .collect();
         Report {
             schema: SCHEMA.into(),
             tool: Tool {
@@ -148,7 +211,8 @@ impl Report {
                     matched: f.matched.clone(),
                 })
                 .collect(),
-            incidents: Vec::new(),
+            incidents,
+            entities,
             summary: analysis.summary().clone(),
         }
     }

@@ -43,5 +43,26 @@ pub fn render_text(r: &Report) -> String {
         );
     }
     let _ = writeln!(s, "incidents: {}", r.incidents.len());
+    for i in &r.incidents {
+        let _ = writeln!(
+            s,
+            "  {} [{}] score {}  {} → {}  tactics: {}",
+            i.id,
+            i.level,
+            i.score,
+            i.first_seen.as_deref().unwrap_or("-"),
+            i.last_seen.as_deref().unwrap_or("-"),
+            i.tactics.join(", ")
+        );
+        let names: Vec<String> = i
+            .entities
+            .iter()
+            .map(|e| format!("{} {}", e.kind, e.name))
+            .collect();
+        let _ = writeln!(s, "    entities: {}", names.join(", "));
+        for line in &i.narrative {
+            let _ = writeln!(s, "    {line}");
+        }
+    }
     s
 }
