@@ -25,7 +25,11 @@ pub struct Line<'a> {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Piece<'a> {
     Line(Line<'a>),
-    TooLong { number: u64, offset: u64, bytes: u64 },
+    TooLong {
+        number: u64,
+        offset: u64,
+        bytes: u64,
+    },
 }
 
 #[derive(Default)]
@@ -61,7 +65,11 @@ impl LineSplitter {
                     if let Some((number, offset)) = self.overlong.take() {
                         let bytes = self.next_offset + i as u64 + 1 - offset;
                         self.advance_to(offset + bytes);
-                        emit(Piece::TooLong { number, offset, bytes });
+                        emit(Piece::TooLong {
+                            number,
+                            offset,
+                            bytes,
+                        });
                         continue;
                     }
                     if self.tail.len() + head.len() > self.max_line {
@@ -69,7 +77,11 @@ impl LineSplitter {
                         let bytes = (self.tail.len() + head.len() + 1) as u64;
                         self.tail.clear();
                         self.advance_to(offset + bytes);
-                        emit(Piece::TooLong { number, offset, bytes });
+                        emit(Piece::TooLong {
+                            number,
+                            offset,
+                            bytes,
+                        });
                         continue;
                     }
                     if self.tail.is_empty() {
@@ -106,7 +118,11 @@ impl LineSplitter {
         if let Some((number, offset)) = self.overlong.take() {
             let bytes = self.next_offset - offset;
             self.next_number += 1;
-            emit(Piece::TooLong { number, offset, bytes });
+            emit(Piece::TooLong {
+                number,
+                offset,
+                bytes,
+            });
         } else if !self.tail.is_empty() {
             let line = std::mem::take(&mut self.tail);
             let (number, offset) = (self.next_number, self.next_offset);

@@ -194,7 +194,11 @@ impl InputReader {
                     self.take_line(text, location, sink);
                 } else {
                     self.sniff_buffer.push((text, location));
-                    if self.sniff_buffer.iter().filter(|(t, _)| !t.trim().is_empty()).count()
+                    if self
+                        .sniff_buffer
+                        .iter()
+                        .filter(|(t, _)| !t.trim().is_empty())
+                        .count()
                         >= SNIFF_LINES
                     {
                         self.decide_format();
@@ -294,7 +298,10 @@ enum OwnedPiece {
         location: Location,
         lossy: bool,
     },
-    TooLong { number: u64, bytes: u64 },
+    TooLong {
+        number: u64,
+        bytes: u64,
+    },
 }
 
 impl From<Piece<'_>> for OwnedPiece {

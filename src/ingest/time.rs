@@ -24,7 +24,10 @@ mod tests {
     fn round_trips_with_precision() {
         let ns = parse_rfc3339("2018-09-03T13:01:40.105412Z").unwrap();
         assert_eq!(format_rfc3339(ns), "2018-09-03T13:01:40.105412Z");
-        assert_eq!(parse_rfc3339("2018-09-03T15:01:40+02:00"), parse_rfc3339("2018-09-03T13:01:40Z"));
+        assert_eq!(
+            parse_rfc3339("2018-09-03T15:01:40+02:00"),
+            parse_rfc3339("2018-09-03T13:01:40Z")
+        );
         assert_eq!(parse_rfc3339("yesterday"), None);
     }
 }

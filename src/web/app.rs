@@ -91,7 +91,11 @@ fn add_files(files: Vec<File>) {
 /// Starts a fresh worker on `message`, ending any analysis under way.
 fn run(message: &JsValue) {
     cancel_worker();
-    if let Some(done) = document().query_selector("[data-testid=analysis-done]").ok().flatten() {
+    if let Some(done) = document()
+        .query_selector("[data-testid=analysis-done]")
+        .ok()
+        .flatten()
+    {
         done.remove();
     }
     let worker = match new_worker() {
@@ -126,7 +130,9 @@ fn run(message: &JsValue) {
 /// `blob:` URL), a sibling file otherwise.
 fn new_worker() -> Result<Worker, JsValue> {
     if let Some(source) = document().get_element_by_id("worker-source") {
-        let parts = Array::of1(&JsValue::from_str(&source.text_content().unwrap_or_default()));
+        let parts = Array::of1(&JsValue::from_str(
+            &source.text_content().unwrap_or_default(),
+        ));
         let opts = web_sys::BlobPropertyBag::new();
         opts.set_type("text/javascript");
         let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)?;
@@ -162,7 +168,11 @@ fn handle(message: FromWorker) {
             done,
             total,
         } => {
-            let fraction = if total == 0 { 1.0 } else { done as f64 / total as f64 };
+            let fraction = if total == 0 {
+                1.0
+            } else {
+                done as f64 / total as f64
+            };
             let files = STATE.with(|s| s.borrow().files.len());
             set_progress(
                 fraction,

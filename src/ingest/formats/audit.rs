@@ -20,7 +20,12 @@ impl Parser for AuditParser {
         true
     }
 
-    fn parse(&mut self, unit: &str, location: Location, out: &mut Vec<Record>) -> Result<(), String> {
+    fn parse(
+        &mut self,
+        unit: &str,
+        location: Location,
+        out: &mut Vec<Record>,
+    ) -> Result<(), String> {
         let value: Value = serde_json::from_str(unit).map_err(|e| format!("invalid JSON: {e}"))?;
         if value.get("kind").and_then(Value::as_str) == Some("EventList") {
             let items = value
@@ -70,7 +75,11 @@ fn strings(v: &Value, path: &[&str]) -> Vec<String> {
         }
     }
     cur.as_array()
-        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 

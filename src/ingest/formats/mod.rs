@@ -16,8 +16,12 @@ pub trait Parser {
 
     /// Parses one unit, pushing records to `out`; `Err` says why the unit is
     /// not a record of this format.
-    fn parse(&mut self, unit: &str, location: Location, out: &mut Vec<Record>)
-        -> Result<(), String>;
+    fn parse(
+        &mut self,
+        unit: &str,
+        location: Location,
+        out: &mut Vec<Record>,
+    ) -> Result<(), String>;
 
     /// Flushes held state at the end of the input; problems go to `diags`
     /// as (line, message).
@@ -29,10 +33,9 @@ pub trait Parser {
 pub fn parser_for(format: Format, path: &str) -> Box<dyn Parser> {
     let _ = path;
     match format {
-        Format::K8sAudit
-        | Format::K8sAuditEks
-        | Format::K8sAuditAks
-        | Format::K8sAuditGke => Box::new(audit::AuditParser::new(format)),
+        Format::K8sAudit | Format::K8sAuditEks | Format::K8sAuditAks | Format::K8sAuditGke => {
+            Box::new(audit::AuditParser::new(format))
+        }
         _ => Box::new(text::TextParser),
     }
 }

@@ -7,7 +7,12 @@ use crate::event::{Event, Format, Location, Record};
 pub struct TextParser;
 
 impl Parser for TextParser {
-    fn parse(&mut self, unit: &str, location: Location, out: &mut Vec<Record>) -> Result<(), String> {
+    fn parse(
+        &mut self,
+        unit: &str,
+        location: Location,
+        out: &mut Vec<Record>,
+    ) -> Result<(), String> {
         out.push(Record {
             format: Format::Text,
             event: Event {
