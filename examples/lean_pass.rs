@@ -51,12 +51,16 @@ fn main() {
                 *verbs.entry(a.verb.unwrap_or("").to_string()).or_default() += 1;
                 let denied = a.status.and_then(|s| s.code).is_some_and(|c| c >= 400);
                 let touched = a.user.and_then(|u| u.username).is_some()
-                    && a.object.is_some_and(|o| o.resource.is_some() || o.subresource.is_some());
+                    && a.object
+                        .is_some_and(|o| o.resource.is_some() || o.subresource.is_some());
                 errors += u64::from(denied && touched);
             }
             Err(_) => bad += 1,
         }
         line.clear();
     }
-    println!("events {events} unparsed {bad} denied {errors} verbs {}", verbs.len());
+    println!(
+        "events {events} unparsed {bad} denied {errors} verbs {}",
+        verbs.len()
+    );
 }

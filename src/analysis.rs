@@ -57,7 +57,13 @@ pub struct Analysis {
 impl Analysis {
     /// Loads the rules; rules that fail are kept for the report.
     pub fn new(rules: &[RuleSource]) -> Self {
-        let (detector, rule_failures) = Detector::new(rules);
+        Analysis::with_allow(rules, &[])
+    }
+
+    /// Loads the rules and allow-lists (see `detect::allow`); failures of
+    /// either are kept for the report.
+    pub fn with_allow(rules: &[RuleSource], allow: &[RuleSource]) -> Self {
+        let (detector, rule_failures) = Detector::new_with_allow(rules, allow);
         Analysis {
             detector,
             rule_failures,
@@ -148,6 +154,10 @@ impl Analysis {
     }
     pub fn rules(&self) -> Vec<RuleInfo> {
         self.detector.rules()
+    }
+    /// The loaded rule with this id, to explain a finding.
+    pub fn rule(&self, id: &str) -> Option<&RuleInfo> {
+        self.detector.rule(id)
     }
     pub fn rule_failures(&self) -> &[RuleFailure] {
         &self.rule_failures

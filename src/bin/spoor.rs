@@ -61,6 +61,10 @@ struct ScanArgs {
     /// Do not load the built-in rule pack.
     #[arg(long)]
     no_builtin: bool,
+    /// Suppress findings listed in this file: Sigma filters or an `allow:`
+    /// list of field conditions (see docs/allow-lists.md). Repeatable.
+    #[arg(long = "allow")]
+    allow: Vec<PathBuf>,
     /// Read every input as this format instead of detecting it.
     #[arg(long = "input-format")]
     input_format: Option<Format>,
@@ -169,7 +173,16 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     for path in &args.paths {
         walk(path, &mut files)?;
     }
-    let mut analysis = Analysis::new(&sources);
+    let mut allow = Vec::new();
+    for path in &args.allow {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read allow file {}: {e}", path.display()))?;
+        allow.push(RuleSource {
+            origin: path.display().to_string(),
+            text,
+        });
+    }
+    let mut analysis = Analysis::with_allow(&sources, &allow);
     let mut buf = vec![0u8; CHUNK];
     for file in &files {
         let display = file.display().to_string();

@@ -558,6 +558,7 @@ impl Correlator {
                 vec![first.evidence(), here.evidence()]
             },
             matched: Vec::new(),
+            context: Vec::new(),
         };
         for e in &entities {
             self.bump(e, None, true);

@@ -79,6 +79,15 @@ impl<'a> RecordEvent<'a> {
             // The authorizer's verdict on an audit event ("allow"/"forbid"),
             // from an annotation whose key has dots in it.
             "authz_decision" => self.annotation("authorization.k8s.io/decision"),
+            // The audit request body as one JSON text, for rules that look
+            // for content whose key is not known in advance (credentials in
+            // a ConfigMap's data). Built only when a rule asks for it.
+            "request_object" => self
+                .record
+                .fields
+                .get("requestObject")
+                .filter(|v| !v.is_null())
+                .map(|v| EventValue::Str(Cow::Owned(v.to_string()))),
             "authz_reason" => self.annotation("authorization.k8s.io/reason"),
             "groups" if !e.groups.is_empty() => Some(EventValue::Array(
                 e.groups

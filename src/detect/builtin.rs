@@ -10,28 +10,45 @@ use super::RuleSource;
 /// `(file name, YAML text)` of every built-in rule file.
 pub const BUILTIN: &[(&str, &str)] = &[
     (
-        "k8s_audit_exec_into_pod.yml",
-        include_str!("../../rules/builtin/k8s_audit_exec_into_pod.yml"),
+        "audit-authn.yml",
+        include_str!("../../rules/builtin/audit-authn.yml"),
     ),
     (
-        "k8s_audit_secrets_listed_cluster_wide.yml",
-        include_str!("../../rules/builtin/k8s_audit_secrets_listed_cluster_wide.yml"),
+        "audit-credentials.yml",
+        include_str!("../../rules/builtin/audit-credentials.yml"),
     ),
     (
-        "k8s_audit_cluster_admin_binding.yml",
-        include_str!("../../rules/builtin/k8s_audit_cluster_admin_binding.yml"),
+        "audit-discovery.yml",
+        include_str!("../../rules/builtin/audit-discovery.yml"),
     ),
     (
-        "k8s_audit_anonymous_allowed.yml",
-        include_str!("../../rules/builtin/k8s_audit_anonymous_allowed.yml"),
+        "audit-evasion-impact.yml",
+        include_str!("../../rules/builtin/audit-evasion-impact.yml"),
     ),
     (
-        "k8s_audit_privileged_container.yml",
-        include_str!("../../rules/builtin/k8s_audit_privileged_container.yml"),
+        "audit-execution.yml",
+        include_str!("../../rules/builtin/audit-execution.yml"),
     ),
     (
-        "k8s_audit_forbidden_burst.yml",
-        include_str!("../../rules/builtin/k8s_audit_forbidden_burst.yml"),
+        "audit-rbac.yml",
+        include_str!("../../rules/builtin/audit-rbac.yml"),
+    ),
+    (
+        "audit-workloads.yml",
+        include_str!("../../rules/builtin/audit-workloads.yml"),
+    ),
+    (
+        "container.yml",
+        include_str!("../../rules/builtin/container.yml"),
+    ),
+    ("falco.yml", include_str!("../../rules/builtin/falco.yml")),
+    (
+        "kubelet.yml",
+        include_str!("../../rules/builtin/kubelet.yml"),
+    ),
+    (
+        "node-linux.yml",
+        include_str!("../../rules/builtin/node-linux.yml"),
     ),
     (
         "correlations.yml",

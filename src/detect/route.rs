@@ -183,13 +183,18 @@ const PROGRAM_FIELDS: &[&str] = &[
 ];
 
 /// The program that wrote a node-log record, if the parser recorded it
-/// (`sshd[1234]` is returned as `sshd`).
+/// (`sshd[1234]` and `sshd(pam_unix)` are returned as `sshd`).
 pub fn record_program(record: &Record) -> Option<&str> {
     let obj = record.fields.as_object()?;
     for key in PROGRAM_FIELDS {
         if let Some(s) = obj.get(*key).and_then(|v| v.as_str()) {
             let s = s.trim();
-            let s = s.split('[').next().unwrap_or(s).trim_end_matches(':');
+            // `sshd[1234]:` and `sshd(pam_unix)` → `sshd`
+            let s = s
+                .split(['[', '('])
+                .next()
+                .unwrap_or(s)
+                .trim_end_matches(':');
             // `/usr/sbin/sshd` → `sshd`
             let s = s.rsplit('/').next().unwrap_or(s);
             if !s.is_empty() {
