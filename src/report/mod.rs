@@ -49,20 +49,7 @@ pub struct Input {
     pub integrity: Integrity,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Integrity {
-    pub gaps: Vec<Gap>,
-    pub duplicate_ids: u64,
-    pub out_of_order: u64,
-    pub truncated: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Gap {
-    pub from: String,
-    pub to: String,
-    pub seconds: u64,
-}
+pub use crate::ingest::integrity::{AuditCoverage, CoverageRow, Gap, Integrity};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
@@ -123,8 +110,8 @@ impl Report {
                     diagnostics: s.diagnostics.clone(),
                     diagnostics_dropped: s.diagnostics_dropped,
                     integrity: Integrity {
-                        truncated: s.truncated,
-                        ..Default::default()
+                        truncated: s.truncated || s.integrity.truncated,
+                        ..s.integrity.clone()
                     },
                 })
                 .collect(),
