@@ -21,7 +21,7 @@
 //! text as [`RuleSource`]s (a file may hold several `---` documents).
 
 mod adapter;
-mod builtin;
+pub mod builtin;
 mod route;
 
 pub use adapter::{parse_event_ref, RecordEvent};

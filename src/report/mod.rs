@@ -1,7 +1,10 @@
 //! Reports: the analysis of a case as data ([`Report`], the versioned JSON
 //! schema in docs/report-schema.md) and renderings of it.
 
+mod ecs;
 mod text;
+
+pub use ecs::render_ecs_bulk;
 
 pub use text::render_text;
 
