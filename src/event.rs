@@ -21,6 +21,9 @@ pub enum Format {
     K8sAuditAks,
     #[serde(rename = "k8s-audit-gke")]
     K8sAuditGke,
+    /// Audit events shipped by Filebeat/Elastic Agent (`kubernetes.audit.*`).
+    #[serde(rename = "k8s-audit-ecs")]
+    K8sAuditEcs,
     #[serde(rename = "cri")]
     Cri,
     #[serde(rename = "docker-json")]
@@ -41,10 +44,19 @@ pub enum Format {
     Logfmt,
     #[serde(rename = "text")]
     Text,
+    /// Container lines shipped by Fluent Bit / Fluentd with Kubernetes metadata.
+    #[serde(rename = "fluent-bit")]
+    FluentBit,
+    /// Container lines shipped as ECS documents (Filebeat, Elastic Agent).
+    #[serde(rename = "ecs")]
+    Ecs,
+    /// Lines exported from Loki whose content is no other known format.
+    #[serde(rename = "loki")]
+    Loki,
 }
 
 impl Format {
-    pub const ALL: [Format; 14] = [
+    pub const ALL: [Format; 18] = [
         Format::K8sAudit,
         Format::K8sAuditEks,
         Format::K8sAuditAks,
@@ -59,6 +71,10 @@ impl Format {
         Format::Jsonl,
         Format::Logfmt,
         Format::Text,
+        Format::K8sAuditEcs,
+        Format::FluentBit,
+        Format::Ecs,
+        Format::Loki,
     ];
 
     pub fn name(self) -> &'static str {
@@ -77,6 +93,10 @@ impl Format {
             Format::Jsonl => "jsonl",
             Format::Logfmt => "logfmt",
             Format::Text => "text",
+            Format::K8sAuditEcs => "k8s-audit-ecs",
+            Format::FluentBit => "fluent-bit",
+            Format::Ecs => "ecs",
+            Format::Loki => "loki",
         }
     }
 
@@ -85,7 +105,20 @@ impl Format {
     pub fn is_audit(self) -> bool {
         matches!(
             self,
-            Format::K8sAudit | Format::K8sAuditEks | Format::K8sAuditAks | Format::K8sAuditGke
+            Format::K8sAudit
+                | Format::K8sAuditEks
+                | Format::K8sAuditAks
+                | Format::K8sAuditGke
+                | Format::K8sAuditEcs
+        )
+    }
+
+    /// True for container stdout/stderr lines, read on the node or shipped
+    /// by a log pipeline.
+    pub fn is_container(self) -> bool {
+        matches!(
+            self,
+            Format::Cri | Format::DockerJson | Format::FluentBit | Format::Ecs | Format::Loki
         )
     }
 }

@@ -113,3 +113,16 @@ fn own_fixtures_match_goldens() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// Exports of central log pipelines (Elasticsearch/OpenSearch, ECS,
+/// Fluent Bit/Fluentd, Loki) in tests/fixtures/ingest/pipeline.
+#[test]
+fn pipeline_fixtures_match_goldens() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ingest/pipeline");
+    let golden = dir.join("../pipeline-expected");
+    let mut failures = Vec::new();
+    for rel in files(&dir) {
+        check(&dir, &rel, &golden, &mut failures);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

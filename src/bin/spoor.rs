@@ -108,12 +108,16 @@ enum RulesCommand {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+    /// Write the built-in pack as plain Sigma files, one rule per file.
+    Export { dir: PathBuf },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum OutputFormat {
     Text,
     Json,
+    /// Findings as an Elasticsearch `_bulk` body in ECS.
+    EcsBulk,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -156,6 +160,9 @@ fn main() -> ExitCode {
                     format,
                 },
         } => list_rules(&rules, no_builtin, format),
+        Command::Rules {
+            command: RulesCommand::Export { dir },
+        } => export_rules(&dir),
         Command::Patterns(args) => patterns(args),
     };
     match result {
@@ -205,6 +212,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     let text = match args.format {
         OutputFormat::Text => render_text(&report),
         OutputFormat::Json => report.to_json(),
+        OutputFormat::EcsBulk => spoor::report::render_ecs_bulk(&report),
     };
     write_output(args.output.as_deref(), &text)?;
     let failing = args.fail_on.is_some_and(|threshold| {
@@ -279,6 +287,16 @@ fn year_source(year: Option<i32>, file: &std::fs::File) -> YearResolver {
         .and_then(|d| i64::try_from(d.as_nanos()).ok())
         .map(YearResolver::with_reference)
         .unwrap_or_default()
+}
+
+fn export_rules(dir: &Path) -> Result<ExitCode, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    for (name, text) in spoor::detect::builtin::export() {
+        let path = dir.join(&name);
+        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn list_rules(paths: &[PathBuf], no_builtin: bool, format: ListFormat) -> Result<ExitCode, String> {

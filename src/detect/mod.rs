@@ -22,7 +22,7 @@
 
 mod adapter;
 pub mod allow;
-mod builtin;
+pub mod builtin;
 mod route;
 
 pub use adapter::{parse_event_ref, RecordEvent};

@@ -36,7 +36,7 @@ impl Family {
             Family::Audit => format.is_audit(),
             Family::NodeLog => matches!(format, Format::Syslog | Format::Journald),
             Family::Falco => format == Format::Falco,
-            Family::Container => matches!(format, Format::Cri | Format::DockerJson),
+            Family::Container => format.is_container(),
             Family::Kubelet => format == Format::Klog,
             Family::Events => format == Format::K8sEvents,
         }

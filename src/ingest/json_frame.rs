@@ -118,6 +118,11 @@ impl JsonFramer {
     }
 
     /// Ends the stream: an unfinished document is returned as stray text.
+    /// True inside a document that has not ended yet.
+    pub fn is_open(&self) -> bool {
+        self.depth > 0
+    }
+
     pub fn finish(&mut self, end_offset: u64) -> Vec<Framed> {
         if self.depth == 0 {
             return Vec::new();

@@ -138,6 +138,11 @@ impl LineSplitter {
         }
     }
 
+    /// True when bytes after the last newline wait for [`Self::finish`].
+    pub fn has_tail(&self) -> bool {
+        !self.tail.is_empty()
+    }
+
     /// Lines handed out so far, overlong ones included.
     pub fn lines(&self) -> u64 {
         self.next_number - 1

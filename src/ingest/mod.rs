@@ -12,6 +12,7 @@
 pub mod archive;
 pub(crate) mod decode;
 pub mod formats;
+pub mod integrity;
 pub mod json_frame;
 pub mod lines;
 pub mod sniff;
@@ -56,6 +57,9 @@ pub struct InputSummary {
     /// Diagnostics not kept because of [`MAX_DIAGNOSTICS`].
     pub diagnostics_dropped: u64,
     pub truncated: bool,
+    /// Gaps, duplicates, order, stuck requests, audit coverage.
+    #[serde(default)]
+    pub integrity: integrity::Integrity,
 }
 
 /// Reads one input (a file, or one member of an archive).
@@ -79,6 +83,7 @@ pub struct InputReader {
     last_unparsed: u64,
     decoded_bytes: u64,
     pending: Out,
+    integrity: integrity::IntegrityTracker,
 }
 
 impl InputReader {
@@ -106,6 +111,7 @@ impl InputReader {
             last_unparsed: 0,
             decoded_bytes: 0,
             pending: Out::default(),
+            integrity: integrity::IntegrityTracker::default(),
         }
     }
 
@@ -144,6 +150,8 @@ impl InputReader {
             self.summary.truncated = true;
         }
         self.feed_decoded(&decoded, sink);
+        // The line the input ends in without a newline, if any.
+        let unterminated = self.splitter.has_tail().then(|| self.splitter.lines() + 1);
         let mut pieces = Vec::new();
         self.splitter
             .finish(&mut |p| pieces.push(OwnedPiece::from(p)));
@@ -153,6 +161,10 @@ impl InputReader {
         if self.parser.is_none() {
             self.decide_format();
             self.drain_sniff_buffer(sink);
+        }
+        if self.framer.as_ref().is_some_and(JsonFramer::is_open) {
+            self.summary.truncated = true;
+            self.diagnose(0, "the input ends inside a JSON document: truncated".into());
         }
         if let Some(framer) = self.framer.as_mut() {
             let units = framer.finish(self.decoded_bytes);
@@ -175,6 +187,14 @@ impl InputReader {
             });
         }
         self.summary.lines = self.splitter.lines();
+        if unterminated.is_some_and(|l| self.last_unparsed >= l) && !self.summary.truncated {
+            self.summary.truncated = true;
+            self.diagnose(
+                0,
+                "the last line has no newline and does not parse: truncated".into(),
+            );
+        }
+        self.summary.integrity = std::mem::take(&mut self.integrity).finish(self.summary.truncated);
         if self.summary.bytes == 0 {
             self.diagnose(0, "the input is empty".into());
         }
@@ -377,6 +397,7 @@ impl InputReader {
                 self.summary.format = Some(record.format);
             }
             self.summary.events += 1;
+            self.integrity.observe(&record);
             sink(record);
         }
     }

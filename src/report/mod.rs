@@ -1,7 +1,10 @@
 //! Reports: the analysis of a case as data ([`Report`], the versioned JSON
 //! schema in docs/report-schema.md) and renderings of it.
 
+mod ecs;
 mod text;
+
+pub use ecs::render_ecs_bulk;
 
 pub use text::render_text;
 
@@ -52,20 +55,7 @@ pub struct Input {
     pub integrity: Integrity,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Integrity {
-    pub gaps: Vec<Gap>,
-    pub duplicate_ids: u64,
-    pub out_of_order: u64,
-    pub truncated: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Gap {
-    pub from: String,
-    pub to: String,
-    pub seconds: u64,
-}
+pub use crate::ingest::integrity::{AuditCoverage, CoverageRow, Gap, Integrity};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
@@ -186,8 +176,8 @@ impl Report {
                     diagnostics: s.diagnostics.clone(),
                     diagnostics_dropped: s.diagnostics_dropped,
                     integrity: Integrity {
-                        truncated: s.truncated,
-                        ..Default::default()
+                        truncated: s.truncated || s.integrity.truncated,
+                        ..s.integrity.clone()
                     },
                 })
                 .collect(),

@@ -15,6 +15,29 @@ pub fn render_text(r: &Report) -> String {
         for d in &i.diagnostics {
             let _ = writeln!(s, "    {}:{}: {}", i.path, d.line, d.message);
         }
+        let g = &i.integrity;
+        for gap in &g.gaps {
+            let _ = writeln!(
+                s,
+                "    integrity: no events for {} s, {} .. {}",
+                gap.seconds, gap.from, gap.to
+            );
+        }
+        for (n, what) in [
+            (g.duplicate_ids, "duplicate audit ids"),
+            (g.out_of_order, "records out of order"),
+            (g.stuck_requests, "requests stuck at RequestReceived"),
+        ] {
+            if n > 0 {
+                let _ = writeln!(s, "    integrity: {n} {what}");
+            }
+        }
+        if g.truncated {
+            let _ = writeln!(s, "    integrity: truncated");
+        }
+        for w in g.audit_coverage.iter().flat_map(|c| &c.warnings) {
+            let _ = writeln!(s, "    audit coverage: {w}");
+        }
     }
     let _ = writeln!(
         s,

@@ -12,7 +12,8 @@
 //! format only, and ones that do not fit are reported unparsed.
 
 use super::{
-    aks, audit, container, eks, falco, gke, journald, jsonl, k8s_events, Context, Out, Parser,
+    aks, audit, container, eks, falco, gke, journald, jsonl, k8s_events, pipeline, Context, Out,
+    Parser,
 };
 use crate::event::{Format, Location};
 use serde_json::Value;
@@ -45,8 +46,10 @@ impl JsonParser {
         out: &mut Out,
         depth: u32,
     ) -> Result<(), String> {
+        let v = pipeline::unwrap_hit(v);
         if depth < MAX_UNWRAP {
-            if let Some(items) = wrapped_items(&v) {
+            let items = pipeline::expand(&v).or_else(|| wrapped_items(&v).cloned());
+            if let Some(items) = items {
                 let mut first_err = None;
                 for item in items {
                     let item = match item {
@@ -60,7 +63,7 @@ impl JsonParser {
                                 }
                             }
                         }
-                        other => other.clone(),
+                        other => other,
                     };
                     if let Err(e) = self.value(item, location, out, depth + 1) {
                         first_err.get_or_insert(e);
@@ -103,8 +106,48 @@ impl JsonParser {
             Format::K8sEvents => k8s_events::convert(v, location, out),
             Format::Journald => journald::convert(v, location, out),
             Format::DockerJson | Format::Cri => self.container.docker(&v, location, out),
+            Format::K8sAuditEcs => {
+                let a = pipeline::ecs_audit(&v).ok_or("no `kubernetes.audit` event")?;
+                audit::convert(Format::K8sAuditEcs, a, location, out)
+            }
+            Format::FluentBit | Format::Ecs | Format::Loki => {
+                self.shipped(format, v, location, out, depth)
+            }
             _ => jsonl::convert(Format::Jsonl, v, location, out),
         }
+    }
+}
+
+impl JsonParser {
+    /// A line shipped by a log pipeline: read as the format it is in (an
+    /// audit event inside a Loki line is an audit event), else as the
+    /// container's message with the pipeline's metadata.
+    fn shipped(
+        &mut self,
+        format: Format,
+        v: Value,
+        location: Location,
+        out: &mut Out,
+        depth: u32,
+    ) -> Result<(), String> {
+        let kind = pipeline::kind(&v)
+            .filter(|k| k.format() == format)
+            .ok_or_else(|| format!("not a {format} record"))?;
+        let (line, meta) = pipeline::shipped(kind, &v).ok_or("no shipped line")?;
+        let t = line.trim();
+        if depth < MAX_UNWRAP && t.starts_with('{') {
+            if let Ok(inner) = serde_json::from_str::<Value>(t) {
+                let c = classify(&inner);
+                if !matches!(c, Format::Jsonl | Format::DockerJson) && !c.is_container() {
+                    return self.value(inner, location, out, depth + 1);
+                }
+            }
+        }
+        if eks::looks_like_line(t) && eks::parse_line(t, location, out).is_ok() {
+            return Ok(());
+        }
+        out.push(pipeline::container_record(format, v, &line, meta, location));
+        Ok(())
     }
 }
 
@@ -139,6 +182,9 @@ fn wrapped_items(v: &Value) -> Option<&Vec<Value>> {
 pub fn classify(v: &Value) -> Format {
     if !v.is_object() {
         return Format::Jsonl;
+    }
+    if let Some(k) = pipeline::kind(v) {
+        return k.format();
     }
     if gke::is_entry(v) {
         return Format::K8sAuditGke;

@@ -10,6 +10,8 @@
 //! - node and workload logs: [`container`] (CRI and Docker json-file),
 //!   [`klog`], [`syslog`] (+ [`auth`] for sshd/sudo/su/useradd),
 //!   [`journald`], [`falco`], [`k8s_events`].
+//! - central pipelines: [`pipeline`] (Elasticsearch/OpenSearch exports,
+//!   ECS from Filebeat/Elastic Agent, Fluent Bit/Fluentd, Loki).
 //! - generic: [`jsonl`], [`logfmt`], [`text`]; [`yaml`] frames YAML
 //!   documents and hands them to the JSON dispatcher.
 
@@ -26,6 +28,7 @@ pub mod jsonl;
 pub mod k8s_events;
 pub mod klog;
 pub mod logfmt;
+pub mod pipeline;
 pub mod syslog;
 pub mod text;
 pub mod yaml;
