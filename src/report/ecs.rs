@@ -105,6 +105,7 @@ mod tests {
                 matched: vec![("verb".into(), "create".into())],
             }],
             incidents: Vec::new(),
+            entities: Vec::new(),
             summary: Default::default(),
         };
         let out = render_ecs_bulk(&r);
