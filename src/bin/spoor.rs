@@ -264,14 +264,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     }
     let mut analysis = Analysis::new(&sources);
     if !analysis.rule_failures().is_empty() {
-        for f in analysis.rule_failures() {
-            eprintln!(
-                "spoor: rule {} in {} does not load: {}",
-                show_id(&f.id),
-                f.source,
-                f.message
-            );
-        }
+        report_rule_failures(&analysis);
         return Err(format!(
             "{} rule(s) did not load; fix or remove them (spoor rules test shows the same)",
             analysis.rule_failures().len()
@@ -486,8 +479,7 @@ fn test_rules(set: &RuleSet, fixtures: Option<&Path>) -> Result<ExitCode, String
     let sources: Vec<RuleSource> = named.iter().map(|(_, s)| s.clone()).collect();
     let analysis = Analysis::new(&sources);
     let mut out = String::new();
-    let mut failed = analysis.rule_failures().len();
-    let (mut passed, mut without) = (0usize, 0usize);
+    let (mut passed, mut failed, mut without) = (0usize, 0usize, 0usize);
     if let Some(dir) = fixtures {
         if !dir.is_dir() {
             return Err(format!("--fixtures {}: not a folder", dir.display()));
@@ -554,7 +546,7 @@ fn test_rules(set: &RuleSet, fixtures: Option<&Path>) -> Result<ExitCode, String
         "spoor: {} rule(s) loaded, {} did not load; fixtures: {passed} passed, {} failed{}",
         analysis.rules().len(),
         analysis.rule_failures().len(),
-        failed - analysis.rule_failures().len(),
+        failed,
         if fixtures.is_some() {
             format!(", {without} rule file(s) without fixtures")
         } else {

@@ -361,11 +361,6 @@ impl Report {
         self.incidents.retain(|i| !i.findings.is_empty());
     }
 
-    /// The input a path names, if it is one of the report's.
-    pub fn input(&self, path: &str) -> Option<&Input> {
-        self.inputs.iter().find(|i| i.path == path)
-    }
-
     pub fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).expect("a report always serializes");
         s.push('\n');

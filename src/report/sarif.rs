@@ -45,9 +45,16 @@ pub fn render(report: &Report) -> String {
             })
         })
         .collect();
+    let index_of: std::collections::HashMap<&str, usize> = report
+        .inputs
+        .iter()
+        .enumerate()
+        .rev() // a path given twice points at its first input
+        .map(|(n, i)| (i.path.as_str(), n))
+        .collect();
     let location = |path: &str, line: u64| {
         let mut artifact = json!({"uri": uri(path)});
-        if let Some(index) = report.inputs.iter().position(|i| i.path == path) {
+        if let Some(index) = index_of.get(path) {
             artifact["index"] = json!(index);
         }
         json!({"physicalLocation": {
