@@ -10,6 +10,7 @@ use crate::event::{Format, Record};
 use crate::ingest::archive::Source;
 use crate::ingest::time::YearResolver;
 use crate::ingest::InputSummary;
+use crate::report::{Filter, RuleDoc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -52,6 +53,11 @@ pub struct Analysis {
     current: Option<Source>,
     /// Year source for the next inputs opened (syslog/klog timestamps).
     years: YearResolver,
+    /// What the rules say about themselves (description, references, ...).
+    rule_docs: Vec<RuleDoc>,
+    filter: Filter,
+    /// Events left out by the filter's time window.
+    skipped_events: u64,
 }
 
 impl Analysis {
@@ -73,7 +79,17 @@ impl Analysis {
             correlation: Correlator::new(),
             current: None,
             years: YearResolver::default(),
+            rule_docs: crate::report::rule_docs(rules),
+            filter: Filter::default(),
+            skipped_events: 0,
         }
+    }
+
+    /// What to leave out: events outside the filter's time window never
+    /// reach detection or the summary; the report drops findings outside
+    /// it or below its level. Set before the first input.
+    pub fn set_filter(&mut self, filter: Filter) {
+        self.filter = filter;
     }
 
     /// Where year-less timestamps of the inputs opened from now on get their
@@ -130,6 +146,10 @@ impl Analysis {
     }
 
     fn take(&mut self, record: Record, input: u32) {
+        if !self.filter.admits_time(record.event.time_ns) {
+            self.skipped_events += 1;
+            return;
+        }
         self.summary.count(&record);
         self.correlation.observe(&record, input);
         let found = self.detector.observe(&record, input);
@@ -161,5 +181,21 @@ impl Analysis {
     }
     pub fn rule_failures(&self) -> &[RuleFailure] {
         &self.rule_failures
+    }
+    pub fn rule_docs(&self) -> &[RuleDoc] {
+        &self.rule_docs
+    }
+    pub fn filter(&self) -> Filter {
+        self.filter
+    }
+    pub fn skipped_events(&self) -> u64 {
+        self.skipped_events
+    }
+    /// Loaded rules that cannot fire on any input's format (notices).
+    pub fn inapplicable_rules(&self) -> Vec<RuleFailure> {
+        let mut seen: Vec<Format> = self.inputs.iter().filter_map(|i| i.format).collect();
+        seen.sort_by_key(|f| f.name());
+        seen.dedup();
+        self.detector.inapplicable(&seen)
     }
 }

@@ -1,25 +1,39 @@
 //! `spoor`: the command-line shell over the core. It walks paths, reads
 //! files in chunks into an [`Analysis`] and writes the report.
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand, ValueEnum};
 use spoor::analysis::Analysis;
 use spoor::detect::{self, RuleSource};
 use spoor::event::Format;
-use spoor::ingest::time::YearResolver;
-use spoor::report::{render_text, Report};
-use std::io::{Read, Write};
+use spoor::ingest::time::{format_rfc3339, parse_rfc3339, YearResolver};
+use spoor::report::{
+    render, rule_docs, ExportFormat, ExportOptions, Filter, Level, NavigatorScore, Report,
+};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 /// Bytes read per chunk: large enough to amortise calls, small enough to
 /// keep memory flat whatever the file size.
 const CHUNK: usize = 1 << 20;
 
+const EXIT_CODES: &str = "\
+Exit status:
+  0  done, and no finding at or above --fail-on
+  1  a finding at or above --fail-on
+  2  usage or input error (bad flag, unreadable path, rule that does not load)
+
+Progress and diagnostics go to stderr; the report to stdout or --output.
+Colour only on a terminal, never with NO_COLOR set.";
+
 #[derive(Parser)]
 #[command(
     name = "spoor",
     version,
-    about = "Kubernetes log forensics: parse, detect, correlate"
+    about = "Kubernetes log forensics: parse, detect, correlate",
+    after_help = EXIT_CODES
 )]
 struct Cli {
     #[command(subcommand)]
@@ -29,6 +43,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Analyse log files, folders or archives and write a report.
+    #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
     /// Write a sample incident's log files (seeded, byte for byte reproducible).
     Generate(GenerateArgs),
@@ -48,6 +63,22 @@ struct PatternsArgs {
     paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     format: ListFormat,
+}
+
+fn export_format() -> impl clap::builder::TypedValueParser<Value = ExportFormat> {
+    PossibleValuesParser::new(ExportFormat::ALL.map(ExportFormat::name))
+        .map(|s| s.parse::<ExportFormat>().expect("a possible value"))
+}
+
+fn level() -> impl clap::builder::TypedValueParser<Value = Level> {
+    PossibleValuesParser::new(Level::ALL.map(Level::name))
+        .map(|s| s.parse::<Level>().expect("a possible value"))
+}
+
+/// An RFC 3339 time, as nanoseconds since the epoch.
+fn time(s: &str) -> Result<i64, String> {
+    parse_rfc3339(s)
+        .ok_or_else(|| format!("{s:?} is not an RFC 3339 time (like 2026-03-14T09:00:00Z)"))
 }
 
 #[derive(clap::Args)]
@@ -72,14 +103,37 @@ struct ScanArgs {
     /// header). Default: inferred from each file's modification time.
     #[arg(long)]
     year: Option<i32>,
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    format: OutputFormat,
+    /// The report format.
+    #[arg(long, value_parser = export_format(), default_value = "text")]
+    format: ExportFormat,
     /// Write the report here instead of stdout.
     #[arg(long)]
     output: Option<PathBuf>,
+    /// Only events and findings at or after this event time (RFC 3339).
+    #[arg(long, value_parser = time, value_name = "TIME")]
+    since: Option<i64>,
+    /// Only events and findings at or before this event time (RFC 3339).
+    #[arg(long, value_parser = time, value_name = "TIME")]
+    until: Option<i64>,
+    /// Leave out findings below this level.
+    #[arg(long, value_parser = level(), value_name = "LEVEL")]
+    min_level: Option<Level>,
     /// Exit 1 when a finding is at or above this level.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = level(), value_name = "LEVEL")]
     fail_on: Option<Level>,
+    /// The time of analysis written in the report (RFC 3339). Default:
+    /// SOURCE_DATE_EPOCH if set, else now.
+    #[arg(long, value_parser = time, value_name = "TIME")]
+    analysed_at: Option<i64>,
+    /// The analyst's note for the HTML report's chain of custody.
+    #[arg(long, value_name = "TEXT")]
+    note: Option<String>,
+    /// What scores a technique in the Navigator layer.
+    #[arg(long, value_parser = ["count", "level"], default_value = "count")]
+    navigator_score: String,
+    /// Show per-input progress on stderr even when it is not a terminal.
+    #[arg(long)]
+    progress: bool,
 }
 
 #[derive(clap::Args)]
@@ -97,14 +151,45 @@ struct GenerateArgs {
     scale: Option<u64>,
 }
 
+#[derive(clap::Args)]
+struct RuleSet {
+    /// Extra Sigma rules: a file or a folder of .yml/.yaml files.
+    #[arg(long = "rules")]
+    rules: Vec<PathBuf>,
+    /// Do not load the built-in rule pack.
+    #[arg(long)]
+    no_builtin: bool,
+}
+
 #[derive(Subcommand)]
 enum RulesCommand {
     /// List the loaded rules.
     List {
-        #[arg(long = "rules")]
-        rules: Vec<PathBuf>,
-        #[arg(long)]
-        no_builtin: bool,
+        #[command(flatten)]
+        set: RuleSet,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Load the rules and run their fixtures: exit 2 if a rule does not load
+    /// or a fixture fails.
+    #[command(after_help = "\
+Fixtures: for a rule file NAME.yml (or a built-in rule), every file in
+FIXTURES/NAME/ whose name starts with `positive` must make one of its rules
+fire, and every file starting with `negative` must not.")]
+    Test {
+        #[command(flatten)]
+        set: RuleSet,
+        /// A folder with one sub-folder of fixtures per rule file.
+        #[arg(long, value_name = "DIR")]
+        fixtures: Option<PathBuf>,
+    },
+    /// Show what a rule is about: title, level, description, ATT&CK
+    /// techniques, false positives, references.
+    Explain {
+        /// The rule's id (or its title).
+        id: String,
+        #[command(flatten)]
+        set: RuleSet,
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
@@ -113,35 +198,23 @@ enum RulesCommand {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum OutputFormat {
-    Text,
-    Json,
-    /// Findings as an Elasticsearch `_bulk` body in ECS.
-    EcsBulk,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
 enum ListFormat {
     Text,
     Json,
 }
 
-#[derive(Clone, Copy, PartialEq, PartialOrd, ValueEnum)]
-enum Level {
-    Informational,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Level {
-    fn of(name: &str) -> Level {
-        Level::from_str(name, true).unwrap_or(Level::Informational)
+fn main() -> ExitCode {
+    // A bug must still end as exit 2 with a message, never as 101.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("spoor: internal error (please report it): {info}");
+    }));
+    match std::panic::catch_unwind(run) {
+        Ok(code) => code,
+        Err(_) => ExitCode::from(2),
     }
 }
 
-fn main() -> ExitCode {
+fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -152,17 +225,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan(args),
         Command::Generate(args) => generate(args),
-        Command::Rules {
-            command:
-                RulesCommand::List {
-                    rules,
-                    no_builtin,
-                    format,
-                },
-        } => list_rules(&rules, no_builtin, format),
-        Command::Rules {
-            command: RulesCommand::Export { dir },
-        } => export_rules(&dir),
+        Command::Rules { command } => match command {
+            RulesCommand::List { set, format } => list_rules(&set, format),
+            RulesCommand::Test { set, fixtures } => test_rules(&set, fixtures.as_deref()),
+            RulesCommand::Explain { id, set, format } => explain_rule(&id, &set, format),
+            RulesCommand::Export { dir } => export_rules(&dir),
+        },
         Command::Patterns(args) => patterns(args),
     };
     match result {
@@ -174,7 +242,40 @@ fn main() -> ExitCode {
     }
 }
 
+/// The time of analysis: `--analysed-at`, else SOURCE_DATE_EPOCH, else now.
+fn analysed_at(flag: Option<i64>) -> Result<i64, String> {
+    if let Some(t) = flag {
+        return Ok(t);
+    }
+    if let Ok(v) = std::env::var("SOURCE_DATE_EPOCH") {
+        let secs: i64 = v.trim().parse().map_err(|_| {
+            format!("SOURCE_DATE_EPOCH={v:?} is not a number of seconds since 1970")
+        })?;
+        return secs
+            .checked_mul(1_000_000_000)
+            .ok_or_else(|| format!("SOURCE_DATE_EPOCH={v:?} is out of range"));
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|_| "the system clock is before 1970".to_string())?;
+    // Whole seconds: nanoseconds of a wall clock are noise in a report.
+    i64::try_from(now.as_secs())
+        .ok()
+        .and_then(|s| s.checked_mul(1_000_000_000))
+        .ok_or_else(|| "the system clock is out of range".to_string())
+}
+
 fn scan(args: ScanArgs) -> Result<ExitCode, String> {
+    if let (Some(since), Some(until)) = (args.since, args.until) {
+        if since > until {
+            return Err(format!(
+                "--since {} is after --until {}",
+                format_rfc3339(since),
+                format_rfc3339(until)
+            ));
+        }
+    }
+    let analysed_at = analysed_at(args.analysed_at)?;
     let sources = rule_sources(&args.rules, args.no_builtin)?;
     let mut files = Vec::new();
     for path in &args.paths {
@@ -190,12 +291,25 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         });
     }
     let mut analysis = Analysis::with_allow(&sources, &allow);
+    // Rules that did not load are named on stderr and in the report's
+    // `rules.failed`; the scan goes on with the rest.
+    let _ = report_rule_failures(&analysis);
+    analysis.set_filter(Filter {
+        since: args.since,
+        until: args.until,
+        min_level: args.min_level,
+    });
+    let stderr_tty = std::io::stderr().is_terminal();
+    let progress = args.progress || stderr_tty;
     let mut buf = vec![0u8; CHUNK];
     for file in &files {
         let display = file.display().to_string();
         let mut f = std::fs::File::open(file).map_err(|e| format!("cannot open {display}: {e}"))?;
         analysis.set_years(year_source(args.year, &f));
         analysis.open(&display, args.input_format);
+        let started = Instant::now();
+        let mut last_shown = started;
+        let mut read: u64 = 0;
         loop {
             let n = f
                 .read(&mut buf)
@@ -204,16 +318,39 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
                 break;
             }
             analysis.push(&buf[..n]);
+            read += n as u64;
+            if progress && stderr_tty && last_shown.elapsed() >= Duration::from_millis(250) {
+                last_shown = Instant::now();
+                eprint!(
+                    "\r\x1b[2K{}",
+                    progress_line(&display, read, started.elapsed())
+                );
+            }
         }
         analysis.close();
+        if progress {
+            let clear = if stderr_tty { "\r\x1b[2K" } else { "" };
+            eprintln!(
+                "{clear}{}",
+                progress_line(&display, read, started.elapsed())
+            );
+        }
     }
     analysis.finish();
-    let report = Report::new(&analysis);
-    let text = match args.format {
-        OutputFormat::Text => render_text(&report),
-        OutputFormat::Json => report.to_json(),
-        OutputFormat::EcsBulk => spoor::report::render_ecs_bulk(&report),
+    let report = Report::new(&analysis).with_analysed_at(analysed_at);
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let options = ExportOptions {
+        note: args.note,
+        color: args.format == ExportFormat::Text
+            && args.output.is_none()
+            && !no_color
+            && std::io::stdout().is_terminal(),
+        navigator_score: args
+            .navigator_score
+            .parse::<NavigatorScore>()
+            .map_err(|e| format!("--navigator-score: {e}"))?,
     };
+    let text = render(&report, args.format, &options)?;
     write_output(args.output.as_deref(), &text)?;
     let failing = args.fail_on.is_some_and(|threshold| {
         report
@@ -222,6 +359,22 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
             .any(|f| Level::of(&f.level) >= threshold)
     });
     Ok(ExitCode::from(u8::from(failing)))
+}
+
+/// `path  12.3 MB in 0.41 s (30.0 MB/s)`.
+fn progress_line(path: &str, bytes: u64, took: Duration) -> String {
+    let mb = bytes as f64 / 1e6;
+    let secs = took.as_secs_f64();
+    let rate = if secs > 0.0 { mb / secs } else { 0.0 };
+    format!("spoor: {path}  {mb:.1} MB in {secs:.2} s ({rate:.1} MB/s)")
+}
+
+fn show_id(id: &str) -> &str {
+    if id.is_empty() {
+        "(no id)"
+    } else {
+        id
+    }
 }
 
 fn generate(args: GenerateArgs) -> Result<ExitCode, String> {
@@ -299,8 +452,8 @@ fn export_rules(dir: &Path) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn list_rules(paths: &[PathBuf], no_builtin: bool, format: ListFormat) -> Result<ExitCode, String> {
-    let sources = rule_sources(paths, no_builtin)?;
+fn list_rules(set: &RuleSet, format: ListFormat) -> Result<ExitCode, String> {
+    let sources = rule_sources(&set.rules, set.no_builtin)?;
     let analysis = Analysis::new(&sources);
     let rules = analysis.rules();
     let text = match format {
@@ -321,14 +474,170 @@ fn list_rules(paths: &[PathBuf], no_builtin: bool, format: ListFormat) -> Result
         }
     };
     write_output(None, &text)?;
+    Ok(report_rule_failures(&analysis))
+}
+
+/// Prints every rule that did not load; exit 2 if there is one.
+fn report_rule_failures(analysis: &Analysis) -> ExitCode {
     for f in analysis.rule_failures() {
-        eprintln!("spoor: rule {} in {} failed: {}", f.id, f.source, f.message);
+        eprintln!(
+            "spoor: rule {} in {} does not load: {}",
+            show_id(&f.id),
+            f.source,
+            f.message
+        );
     }
-    Ok(ExitCode::from(if analysis.rule_failures().is_empty() {
+    ExitCode::from(if analysis.rule_failures().is_empty() {
         0
     } else {
         2
-    }))
+    })
+}
+
+fn test_rules(set: &RuleSet, fixtures: Option<&Path>) -> Result<ExitCode, String> {
+    let mut named: Vec<(String, RuleSource)> = Vec::new();
+    if !set.no_builtin {
+        for (name, text) in detect::BUILTIN {
+            named.push((
+                name.to_string(),
+                RuleSource {
+                    origin: "builtin".into(),
+                    text: text.to_string(),
+                },
+            ));
+        }
+    }
+    for src in rule_sources(&set.rules, true)? {
+        named.push((src.origin.clone(), src));
+    }
+    let sources: Vec<RuleSource> = named.iter().map(|(_, s)| s.clone()).collect();
+    let analysis = Analysis::new(&sources);
+    let mut out = String::new();
+    let (mut passed, mut failed, mut without) = (0usize, 0usize, 0usize);
+    if let Some(dir) = fixtures {
+        if !dir.is_dir() {
+            return Err(format!("--fixtures {}: not a folder", dir.display()));
+        }
+        for (name, src) in &named {
+            let stem = Path::new(name)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or(name);
+            let folder = dir.join(stem);
+            let mut cases = Vec::new();
+            if folder.is_dir() {
+                walk(&folder, &mut cases)?;
+            }
+            let ids: Vec<String> = rule_docs(std::slice::from_ref(src))
+                .into_iter()
+                .map(|d| d.id)
+                .collect();
+            let mut ran = 0;
+            for case in cases {
+                let file = case.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                let expect = if file.starts_with("positive") {
+                    true
+                } else if file.starts_with("negative") {
+                    false
+                } else {
+                    continue;
+                };
+                ran += 1;
+                let bytes = std::fs::read(&case)
+                    .map_err(|e| format!("cannot read fixture {}: {e}", case.display()))?;
+                let mut one = Analysis::new(std::slice::from_ref(src));
+                one.open(&case.display().to_string(), None);
+                one.push(&bytes);
+                one.finish();
+                let fired = one
+                    .findings()
+                    .iter()
+                    .filter(|f| ids.contains(&f.rule_id))
+                    .count();
+                if (fired > 0) == expect {
+                    passed += 1;
+                    out += &format!("ok    {stem}/{file}\n");
+                } else {
+                    failed += 1;
+                    out += &format!(
+                        "FAIL  {stem}/{file}: {}\n",
+                        if expect {
+                            "the rule did not fire".to_string()
+                        } else {
+                            format!("the rule fired {fired} time(s)")
+                        }
+                    );
+                }
+            }
+            if ran == 0 {
+                without += 1;
+            }
+        }
+    }
+    write_output(None, &out)?;
+    let code = report_rule_failures(&analysis);
+    eprintln!(
+        "spoor: {} rule(s) loaded, {} did not load; fixtures: {passed} passed, {} failed{}",
+        analysis.rules().len(),
+        analysis.rule_failures().len(),
+        failed,
+        if fixtures.is_some() {
+            format!(", {without} rule file(s) without fixtures")
+        } else {
+            " (no --fixtures given)".into()
+        }
+    );
+    Ok(if failed > 0 { ExitCode::from(2) } else { code })
+}
+
+fn explain_rule(id: &str, set: &RuleSet, format: ListFormat) -> Result<ExitCode, String> {
+    let sources = rule_sources(&set.rules, set.no_builtin)?;
+    let docs = rule_docs(&sources);
+    let doc = docs
+        .iter()
+        .find(|d| d.id == id)
+        .or_else(|| docs.iter().find(|d| d.title.eq_ignore_ascii_case(id)))
+        .ok_or_else(|| {
+            format!(
+                "no rule with id or title {id:?} among {} rule(s) (spoor rules list shows them)",
+                docs.len()
+            )
+        })?;
+    let text = match format {
+        ListFormat::Json => serde_json::to_string_pretty(doc).expect("a rule serializes") + "\n",
+        ListFormat::Text => {
+            let mut s = format!("{}\n", doc.title);
+            s += &format!("  id:          {}\n", doc.id);
+            s += &format!("  level:       {}\n", doc.level);
+            s += &format!("  source:      {}\n", doc.source);
+            for t in &doc.techniques {
+                s += &format!(
+                    "  technique:   {t}  https://attack.mitre.org/techniques/{}/\n",
+                    t.replace('.', "/")
+                );
+            }
+            if !doc.tags.is_empty() {
+                s += &format!("  tags:        {}\n", doc.tags.join(", "));
+            }
+            s += "\ndescription:\n";
+            for line in doc.description.lines() {
+                s += &format!("  {}\n", line.trim());
+            }
+            let list = |s: &mut String, head: &str, items: &[String]| {
+                if !items.is_empty() {
+                    *s += &format!("\n{head}:\n");
+                    for i in items {
+                        *s += &format!("  - {i}\n");
+                    }
+                }
+            };
+            list(&mut s, "false positives", &doc.falsepositives);
+            list(&mut s, "references", &doc.references);
+            s
+        }
+    };
+    write_output(None, &text)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `spoor patterns`: every file through one miner, in chunks.
@@ -377,6 +686,7 @@ fn rule_sources(paths: &[PathBuf], no_builtin: bool) -> Result<Vec<RuleSource>, 
     for path in paths {
         let mut files = Vec::new();
         walk(path, &mut files)?;
+        let before = sources.len();
         for file in files {
             let is_yaml = matches!(
                 file.extension().and_then(|e| e.to_str()),
@@ -391,6 +701,12 @@ fn rule_sources(paths: &[PathBuf], no_builtin: bool) -> Result<Vec<RuleSource>, 
                 origin: file.display().to_string(),
                 text,
             });
+        }
+        if sources.len() == before {
+            return Err(format!(
+                "--rules {}: no .yml or .yaml rule file there",
+                path.display()
+            ));
         }
     }
     Ok(sources)

@@ -77,51 +77,34 @@ pub fn render_ecs_bulk(r: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{EvidenceRef, Finding, Rules, Tool};
+    use crate::analysis::Analysis;
+    use crate::detect::builtin_sources;
 
     #[test]
     fn one_action_and_one_document_per_finding() {
-        let r = Report {
-            schema: crate::report::SCHEMA.into(),
-            tool: Tool {
-                name: "spoor".into(),
-                version: "0.1.0".into(),
-            },
-            rules: Rules {
-                loaded: 1,
-                failed: Vec::new(),
-            },
-            inputs: Vec::new(),
-            findings: vec![Finding {
-                rule_id: "8c40a968".into(),
-                title: "Exec or Attach Into a Pod".into(),
-                level: "medium".into(),
-                techniques: vec!["T1609".into()],
-                time: Some("2024-05-01T12:03:10.114512Z".into()),
-                evidence: vec![EvidenceRef {
-                    path: "audit.log".into(),
-                    line: 4,
-                }],
-                matched: vec![("verb".into(), "create".into())],
-            }],
-            incidents: Vec::new(),
-            entities: Vec::new(),
-            summary: Default::default(),
-        };
+        let exec = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"a1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/shop/pods/web/exec?command=sh","verb":"create","user":{"username":"dev-01"},"sourceIPs":["198.51.100.9"],"userAgent":"kubectl/v1.30.0","objectRef":{"resource":"pods","namespace":"shop","name":"web","apiVersion":"v1","subresource":"exec"},"responseStatus":{"code":101},"requestReceivedTimestamp":"2024-05-01T12:03:10.114512Z","stageTimestamp":"2024-05-01T12:03:10.200000Z","annotations":{"authorization.k8s.io/decision":"allow"}}"#;
+        let mut analysis = Analysis::new(&builtin_sources());
+        analysis.open("audit.log", None);
+        analysis.push(format!("{exec}\n").as_bytes());
+        analysis.finish();
+        let r = Report::new(&analysis);
+        let exec_finding = r
+            .findings
+            .iter()
+            .position(|f| f.techniques.iter().any(|t| t == "T1609"))
+            .expect("the exec rule fires");
         let out = render_ecs_bulk(&r);
         let lines: Vec<Value> = out
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
-        assert_eq!(lines.len(), 2);
+        assert_eq!(lines.len(), 2 * r.findings.len());
         assert_eq!(lines[0]["index"]["_index"], "spoor-findings");
-        let d = &lines[1];
+        let d = &lines[2 * exec_finding + 1];
         assert_eq!(d["@timestamp"], "2024-05-01T12:03:10.114512Z");
-        assert_eq!(d["rule"]["id"], "8c40a968");
-        assert_eq!(d["rule"]["name"], "Exec or Attach Into a Pod");
-        assert_eq!(d["event"]["severity"], 47);
+        assert_eq!(d["rule"]["id"], r.findings[exec_finding].rule_id.as_str());
         assert_eq!(d["threat"]["technique"]["id"][0], "T1609");
         assert_eq!(d["log"]["file"]["path"], "audit.log");
-        assert_eq!(d["spoor"]["evidence"][0]["line"], 4);
+        assert_eq!(d["spoor"]["evidence"][0]["line"], 1);
     }
 }

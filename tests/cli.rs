@@ -1,0 +1,434 @@
+//! The `spoor` command line as users and scripts meet it: exit codes
+//! (0 / 1 / 2, never 101), messages that name the problem, --output,
+//! --format, --min-level, --since/--until, the time of analysis, and the
+//! rules subcommands.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+fn spoor(args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_spoor"))
+        .args(args)
+        .env_remove("NO_COLOR")
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .expect("spoor runs");
+    assert_ne!(out.status.code(), Some(101), "panicked: {}", stderr(&out));
+    assert!(out.status.code().is_some(), "killed by a signal");
+    out
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap()
+}
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn tmp() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli")
+}
+
+/// The anonymous-to-admin sample, written once per test run.
+fn case() -> &'static str {
+    static CASE: OnceLock<String> = OnceLock::new();
+    CASE.get_or_init(|| {
+        let dir = tmp().join("case");
+        let _ = std::fs::remove_dir_all(&dir);
+        for f in spoor::generate::generate("anonymous-to-admin", 1).unwrap() {
+            let p = dir.join(&f.path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, &f.bytes).unwrap();
+        }
+        dir.display().to_string()
+    })
+}
+
+const AT: &str = "2026-03-15T08:00:00Z";
+const YEAR: &str = "2026";
+
+fn json_scan(extra: &[&str]) -> Value {
+    let mut args = vec![
+        "scan",
+        case(),
+        "--year",
+        YEAR,
+        "--format",
+        "json",
+        "--analysed-at",
+        AT,
+    ];
+    args.extend_from_slice(extra);
+    let out = spoor(&args);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn exit_codes_0_and_1_follow_fail_on() {
+    let out = spoor(&["scan", case(), "--year", YEAR]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("findings:"));
+    assert!(
+        !stdout(&out).contains('\u{1b}'),
+        "no colour when not a terminal"
+    );
+    assert_eq!(
+        code(&spoor(&[
+            "scan",
+            case(),
+            "--year",
+            YEAR,
+            "--fail-on",
+            "high"
+        ])),
+        1
+    );
+    assert_eq!(
+        code(&spoor(&[
+            "scan",
+            case(),
+            "--year",
+            YEAR,
+            "--fail-on",
+            "critical"
+        ])),
+        0
+    );
+    // Filtered out findings do not fail the run.
+    let out = spoor(&[
+        "scan",
+        case(),
+        "--year",
+        YEAR,
+        "--fail-on",
+        "high",
+        "--min-level",
+        "critical",
+    ]);
+    assert_eq!(code(&out), 0);
+}
+
+#[test]
+fn usage_and_input_errors_exit_2_naming_the_problem() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["scan", "--no-such-flag", "x"], "--no-such-flag"),
+        (&["scan"], "PATHS"),
+        (&["frobnicate"], "frobnicate"),
+        (&["scan", "/no/such/path.log"], "/no/such/path.log"),
+        (&["scan", case(), "--format", "xml"], "xml"),
+        (&["scan", case(), "--min-level", "severe"], "severe"),
+        (&["scan", case(), "--fail-on", "urgent"], "urgent"),
+        (&["scan", case(), "--since", "yesterday"], "yesterday"),
+        (
+            &["scan", case(), "--until", "2026-13-01T00:00:00Z"],
+            "2026-13-01",
+        ),
+        (
+            &[
+                "scan",
+                case(),
+                "--since",
+                "2026-03-15T00:00:00Z",
+                "--until",
+                "2026-03-14T00:00:00Z",
+            ],
+            "--since",
+        ),
+        (&["scan", case(), "--analysed-at", "now"], "now"),
+        (
+            &["scan", case(), "--rules", "/no/such/rules"],
+            "/no/such/rules",
+        ),
+        (&["rules", "explain", "no-such-rule"], "no-such-rule"),
+        (
+            &["rules", "test", "--fixtures", "/no/such/fixtures"],
+            "/no/such/fixtures",
+        ),
+    ];
+    for (args, needle) in cases {
+        let out = spoor(args);
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    // An output path that cannot be written.
+    let out = spoor(&["scan", case(), "--output", "/no/such/dir/report.json"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("/no/such/dir/report.json"));
+}
+
+#[test]
+fn a_rule_that_does_not_load_is_an_error_naming_the_file() {
+    let dir = tmp().join("bad-rules");
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("broken.yml");
+    std::fs::write(&bad, "title: Broken\nid: b-1\ndetection: [\n").unwrap();
+    let bad = bad.display().to_string();
+    let out = spoor(&["scan", case(), "--rules", &bad]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains(&bad), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    let out = spoor(&["rules", "test", "--rules", &bad]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains(&bad));
+    let out = spoor(&["rules", "list", "--rules", &bad]);
+    assert_eq!(code(&out), 2);
+    // A rules folder without any rule file.
+    let empty = tmp().join("no-rules");
+    std::fs::create_dir_all(&empty).unwrap();
+    std::fs::write(empty.join("README.txt"), "not a rule").unwrap();
+    let out = spoor(&["scan", case(), "--rules", &empty.display().to_string()]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("no .yml or .yaml rule file"));
+}
+
+#[test]
+fn help_documents_exit_codes_and_formats() {
+    for args in [&["--help"][..], &["scan", "--help"]] {
+        let out = spoor(args);
+        assert_eq!(code(&out), 0);
+        let text = stdout(&out);
+        assert!(text.contains("Exit status:"), "{text}");
+        assert!(text.contains("2  usage or input error"));
+    }
+    let text = stdout(&spoor(&["scan", "--help"]));
+    for f in [
+        "text",
+        "json",
+        "ndjson",
+        "csv",
+        "html",
+        "timesketch",
+        "navigator",
+        "sarif",
+    ] {
+        assert!(text.contains(f), "{f}");
+    }
+    for flag in [
+        "--since",
+        "--until",
+        "--min-level",
+        "--fail-on",
+        "--output",
+        "--analysed-at",
+        "--note",
+    ] {
+        assert!(text.contains(flag), "{flag}");
+    }
+}
+
+#[test]
+fn output_writes_the_report_to_a_file() {
+    let dir = tmp().join("out");
+    std::fs::create_dir_all(&dir).unwrap();
+    for format in [
+        "json",
+        "ndjson",
+        "csv",
+        "html",
+        "timesketch",
+        "navigator",
+        "sarif",
+        "text",
+    ] {
+        let file = dir.join(format!("report.{format}"));
+        let out = spoor(&[
+            "scan",
+            case(),
+            "--year",
+            YEAR,
+            "--format",
+            format,
+            "--output",
+            &file.display().to_string(),
+            "--analysed-at",
+            AT,
+        ]);
+        assert_eq!(code(&out), 0, "{format}: {}", stderr(&out));
+        assert!(
+            out.stdout.is_empty(),
+            "{format}: the report goes to the file only"
+        );
+        let written = std::fs::read_to_string(&file).unwrap();
+        assert!(!written.is_empty(), "{format}");
+        assert!(!written.contains('\u{1b}'), "{format}: no colour in files");
+    }
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(v["schema"], "spoor.report/1");
+    assert_eq!(v["analysed_at"], AT);
+}
+
+#[test]
+fn the_report_is_byte_identical_apart_from_the_time_of_analysis() {
+    let run = |env: Option<&str>, flag: Option<&str>| -> String {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_spoor"));
+        cmd.args(["scan", case(), "--year", YEAR, "--format", "json"]);
+        if let Some(t) = flag {
+            cmd.args(["--analysed-at", t]);
+        }
+        cmd.env_remove("SOURCE_DATE_EPOCH");
+        if let Some(e) = env {
+            cmd.env("SOURCE_DATE_EPOCH", e);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let a = run(Some("1773561600"), None);
+    let b = run(Some("1773561600"), None);
+    assert_eq!(a, b);
+    assert!(
+        a.contains("\"analysed_at\": \"2026-03-15T08:00:00Z\""),
+        "SOURCE_DATE_EPOCH pins it"
+    );
+    // The flag wins over the environment.
+    let c = run(Some("1"), Some(AT));
+    assert_eq!(a, c);
+    // Without either, the current time; everything else is the same.
+    let now = run(None, None);
+    let strip = |s: &str| -> String {
+        s.lines()
+            .filter(|l| !l.trim_start().starts_with("\"analysed_at\""))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(strip(&now), strip(&a));
+    let v: Value = serde_json::from_str(&now).unwrap();
+    assert!(v["analysed_at"].as_str().unwrap() > "2026-01-01");
+    let out = Command::new(env!("CARGO_BIN_EXE_spoor"))
+        .args(["scan", case(), "--format", "json"])
+        .env("SOURCE_DATE_EPOCH", "soon")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SOURCE_DATE_EPOCH"));
+}
+
+#[test]
+fn min_level_drops_findings_below_it() {
+    let all = json_scan(&[]);
+    let n = all["findings"].as_array().unwrap().len();
+    assert!(n > 0);
+    let high = json_scan(&["--min-level", "high"]);
+    assert_eq!(
+        high["findings"].as_array().unwrap().len(),
+        n,
+        "the sample's findings are high"
+    );
+    assert_eq!(high["filters"]["min_level"], "high");
+    let crit = json_scan(&["--min-level", "critical"]);
+    assert_eq!(crit["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(crit["summary"]["events"], all["summary"]["events"]);
+}
+
+#[test]
+fn since_and_until_filter_findings_and_events_by_event_time() {
+    let all = json_scan(&[]);
+    let times: Vec<&str> = all["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["time"].as_str())
+        .collect();
+    let (since, until) = (times[1], times[times.len() - 2]);
+    let cut = json_scan(&["--since", since, "--until", until]);
+    let kept = cut["findings"].as_array().unwrap();
+    assert!(!kept.is_empty() && kept.len() < times.len());
+    let t = |s: &str| spoor::ingest::time::parse_rfc3339(s).unwrap();
+    for f in kept {
+        let ft = t(f["time"].as_str().unwrap());
+        assert!(t(since) <= ft && ft <= t(until), "{f}");
+    }
+    assert!(cut["summary"]["events"].as_u64() < all["summary"]["events"].as_u64());
+    assert_eq!(cut["filters"]["since"].as_str().map(t), Some(t(since)));
+    // A window after everything: nothing left, still exit 0.
+    let late = json_scan(&["--since", "2030-01-01T00:00:00Z"]);
+    assert_eq!(late["findings"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn rules_explain_and_test() {
+    let out = spoor(&["rules", "explain", "2222e4c3-4cf0-4904-90e4-34a7a8d7929b"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    for want in [
+        "Anonymous API Request Allowed",
+        "level:       high",
+        "T1078.001",
+        "description:",
+        "false positives:",
+        "references:",
+        "https://kubernetes.io/docs/reference/access-authn-authz/authentication/",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    let out = spoor(&[
+        "rules",
+        "explain",
+        "anonymous api request allowed",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&out), 0);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["level"], "high");
+
+    let out = spoor(&["rules", "test"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).contains("0 did not load"));
+
+    // SigmaHQ's Kubernetes rules against the project's fixtures.
+    let sigma =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/sigma/application/kubernetes/audit");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sigma");
+    if sigma.is_dir() {
+        let out = spoor(&[
+            "rules",
+            "test",
+            "--no-builtin",
+            "--rules",
+            &sigma.display().to_string(),
+            "--fixtures",
+            &fixtures.display().to_string(),
+        ]);
+        assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+        assert_eq!(
+            stdout(&out)
+                .lines()
+                .filter(|l| l.starts_with("ok "))
+                .count(),
+            32
+        );
+        // A fixture that expects the wrong verdict fails the run.
+        let swapped = tmp().join("swapped");
+        let stem = "kubernetes_audit_exec_into_container";
+        std::fs::create_dir_all(swapped.join(stem)).unwrap();
+        std::fs::copy(
+            fixtures.join(stem).join("negative.json"),
+            swapped.join(stem).join("positive.json"),
+        )
+        .unwrap();
+        let out = spoor(&[
+            "rules",
+            "test",
+            "--no-builtin",
+            "--rules",
+            &sigma.join(format!("{stem}.yml")).display().to_string(),
+            "--fixtures",
+            &swapped.display().to_string(),
+        ]);
+        assert_eq!(code(&out), 2);
+        assert!(
+            stdout(&out).contains(&format!("FAIL  {stem}/positive.json")),
+            "{}",
+            stdout(&out)
+        );
+    }
+}
