@@ -358,6 +358,11 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
             .iter()
             .any(|f| Level::of(&f.level) >= threshold)
     });
+    if !analysis.rule_failures().is_empty() {
+        // The report is written (it lists them in `rules.failed`), but a
+        // rule the user asked for did not run: that is an input error.
+        return Ok(ExitCode::from(2));
+    }
     Ok(ExitCode::from(u8::from(failing)))
 }
 

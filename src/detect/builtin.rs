@@ -136,7 +136,8 @@ mod tests {
         assert_eq!(files.len(), docs);
         assert!(files
             .iter()
-            .any(|(n, t)| n == "exec_or_attach_into_a_pod.yml" && t.starts_with("title:")));
+            .any(|(n, t)| n == "exec_or_attach_into_a_pod.yml"
+                && t.lines().any(|l| l == "title: Exec or Attach Into a Pod")));
         for (_, t) in &files {
             assert!(!t.contains("\n---\n"));
             assert!(t.lines().any(|l| l.starts_with("id:")));

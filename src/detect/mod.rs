@@ -444,6 +444,9 @@ impl Detector {
                             finding.matched.push(pair);
                         }
                     }
+                    // rsigma reports fields in hash order: sort, so the same
+                    // input always gives the same report.
+                    finding.matched.sort();
                 }
                 ResultBody::Correlation(c) => {
                     let refs = c.event_refs.iter().flatten().filter_map(|r| r.id.clone());
