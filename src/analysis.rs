@@ -9,6 +9,7 @@ use crate::event::{Format, Record};
 use crate::ingest::archive::Source;
 use crate::ingest::time::YearResolver;
 use crate::ingest::InputSummary;
+use crate::store::Store;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -50,6 +51,8 @@ pub struct Analysis {
     current: Option<Source>,
     /// Year source for the next inputs opened (syslog/klog timestamps).
     years: YearResolver,
+    /// Every event, for the page's views (off unless asked for).
+    store: Option<Store>,
 }
 
 impl Analysis {
@@ -64,7 +67,14 @@ impl Analysis {
             summary: Summary::default(),
             current: None,
             years: YearResolver::default(),
+            store: None,
         }
+    }
+
+    /// Keeps every event in a columnar [`Store`] for querying after the analysis.
+    pub fn with_store(mut self) -> Self {
+        self.store = Some(Store::new());
+        self
     }
 
     /// Where year-less timestamps of the inputs opened from now on get their
@@ -111,10 +121,16 @@ impl Analysis {
             (f.time_ns, at, f.rule_id.clone())
         };
         self.findings.sort_by_key(key);
+        if let Some(store) = &mut self.store {
+            store.seal();
+        }
     }
 
     fn take(&mut self, record: Record, input: u32) {
         self.summary.count(&record);
+        if let Some(store) = &mut self.store {
+            store.push(&record, input);
+        }
         let found = self.detector.observe(&record, input);
         self.findings.extend(found);
     }
@@ -124,6 +140,9 @@ impl Analysis {
     }
     pub fn findings(&self) -> &[Finding] {
         &self.findings
+    }
+    pub fn store(&self) -> Option<&Store> {
+        self.store.as_ref()
     }
     pub fn summary(&self) -> &Summary {
         &self.summary

@@ -15,6 +15,8 @@ pub mod generate;
 pub mod ingest;
 pub mod protocol;
 pub mod report;
+pub mod session;
+pub mod store;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;
