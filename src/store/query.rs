@@ -226,7 +226,8 @@ pub fn parse(q: &str) -> Result<Query, QueryError> {
             c.word(false);
             return Err(err(&c, start, &message));
         };
-        let raw_values: Vec<String> = if c.peek() == Some('"') {
+        let quoted = c.peek() == Some('"');
+        let raw_values: Vec<String> = if quoted {
             vec![c.quoted(start)?]
         } else {
             let v = c.word(false);
@@ -285,7 +286,7 @@ pub fn parse(q: &str) -> Result<Query, QueryError> {
             FieldName::Sym(_) | FieldName::Format => {
                 if let Some(v) = raw_values
                     .iter()
-                    .find(|v| v.starts_with(['<', '>']) && v.len() > 1)
+                    .find(|v| !quoted && v.starts_with(['<', '>']) && v.len() > 1)
                 {
                     return Err(err(
                         &c,
@@ -580,6 +581,7 @@ pub fn without_time(q: &str) -> String {
 /// `field:value`, quoted when the value needs it (for click-to-filter).
 pub fn term(field: &str, value: &str) -> String {
     if !value.is_empty()
+        && !value.starts_with(['<', '>', '=', '-'])
         && !value
             .chars()
             .any(|c| c.is_whitespace() || c == '"' || c == ',' || c == '\\')

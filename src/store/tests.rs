@@ -202,6 +202,20 @@ fn rows_and_helpers() {
     let q = term("msg", r#"say "hi", \ok"#);
     assert_eq!(lines(&s, &q), Vec::<u32>::new());
     assert!(parse(&q).is_ok());
+    // Values from hostile logs stay values.
+    for v in ["<script>alert(1)</script>", ">=400", "-x", "a,b", "=1"] {
+        let q = term("user", v);
+        let parsed = parse(&q).unwrap_or_else(|e| panic!("{q}: {e}"));
+        assert_eq!(
+            parsed.terms,
+            vec![Term::Field {
+                field: FieldName::Sym(Field::User),
+                values: vec![Value::Pattern(v.into())],
+                negated: false
+            }],
+            "{q}"
+        );
+    }
 }
 
 #[test]

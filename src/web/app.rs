@@ -132,6 +132,9 @@ pub fn start() {
         });
         cancel();
         show(&by_id("results"), false);
+        let _ = document()
+            .body()
+            .map(|b| b.class_list().remove_1("has-case"));
         set_status("");
         enable_tabs(false);
         replace_hash("");
@@ -516,6 +519,7 @@ fn render(report: Rc<Report>) {
     fill_counts("actions-body", &report.summary.actions);
     fill_counts("users-body", &report.summary.users);
     show(&by_id("results"), true);
+    let _ = document().body().map(|b| b.class_list().add_1("has-case"));
     enable_tabs(true);
     timeline::reset(&report);
     findings::case_loaded(&report);

@@ -196,11 +196,8 @@ pub fn query_changed(q_without_time: &str) {
 
 /// The timeline tab became visible.
 pub fn shown() {
-    if with(|s| s.timeline.hist.is_none()) {
-        request();
-    } else {
-        draw();
-    }
+    draw();
+    request();
 }
 
 fn request() {
@@ -403,13 +400,17 @@ pub fn draw() {
         ctx.set_fill_style_str(&fg);
         ctx.set_font("11px system-ui, sans-serif");
         let ticks = (cw / 170.0).floor().max(2.0) as i64;
+        let mut free_from = f64::MIN;
         for i in 0..=ticks {
             let t = a + ((b - a) as f64 * i as f64 / ticks as f64) as i64;
             let label = format_rfc3339(t - t.rem_euclid(1_000_000_000));
             let label = label.trim_end_matches('Z').replace('T', " ");
             let x = x_of(t);
             let tx = (x - 55.0).clamp(2.0, cw - 115.0);
-            let _ = ctx.fill_text(&label, tx, chh - 6.0);
+            if tx >= free_from {
+                let _ = ctx.fill_text(&label, tx, chh - 6.0);
+                free_from = tx + 118.0;
+            }
             ctx.fill_rect(x, MARKS + plot_h, 1.0, 4.0);
         }
         // Findings.
