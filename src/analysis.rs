@@ -11,6 +11,7 @@ use crate::ingest::archive::Source;
 use crate::ingest::time::YearResolver;
 use crate::ingest::InputSummary;
 use crate::report::{Filter, RuleDoc};
+use crate::store::Store;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -58,6 +59,8 @@ pub struct Analysis {
     filter: Filter,
     /// Events left out by the filter's time window.
     skipped_events: u64,
+    /// Every event, for the page's views (off unless asked for).
+    store: Option<Store>,
 }
 
 impl Analysis {
@@ -82,7 +85,14 @@ impl Analysis {
             rule_docs: crate::report::rule_docs(rules),
             filter: Filter::default(),
             skipped_events: 0,
+            store: None,
         }
+    }
+
+    /// Keeps every event in a columnar [`Store`] for querying after the analysis.
+    pub fn with_store(mut self) -> Self {
+        self.store = Some(Store::new());
+        self
     }
 
     /// What to leave out: events outside the filter's time window never
@@ -143,6 +153,9 @@ impl Analysis {
             (f.time_ns, at, f.rule_id.clone())
         };
         self.findings.sort_by_cached_key(key);
+        if let Some(store) = &mut self.store {
+            store.seal();
+        }
     }
 
     fn take(&mut self, record: Record, input: u32) {
@@ -152,6 +165,9 @@ impl Analysis {
         }
         self.summary.count(&record);
         self.correlation.observe(&record, input);
+        if let Some(store) = &mut self.store {
+            store.push(&record, input);
+        }
         let found = self.detector.observe(&record, input);
         for f in &found {
             self.correlation.finding(f, &record, input);
@@ -164,6 +180,9 @@ impl Analysis {
     }
     pub fn findings(&self) -> &[Finding] {
         &self.findings
+    }
+    pub fn store(&self) -> Option<&Store> {
+        self.store.as_ref()
     }
     pub fn summary(&self) -> &Summary {
         &self.summary

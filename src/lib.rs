@@ -17,6 +17,8 @@ pub mod ingest;
 pub mod patterns;
 pub mod protocol;
 pub mod report;
+pub mod session;
+pub mod store;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

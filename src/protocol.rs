@@ -5,6 +5,7 @@
 //! tests) agree on one definition.
 
 use crate::report::Report;
+use crate::store::{Histogram, Row, StackBy};
 use serde::{Deserialize, Serialize};
 
 /// What the worker tells the page.
@@ -24,6 +25,101 @@ pub enum FromWorker {
     Done { report: Box<Report> },
     /// Something stopped the analysis.
     Failed { message: String },
+    /// The answer to the page's [`Request`] with the same `id`.
+    Answer {
+        id: u64,
+        tag: String,
+        answer: Answer,
+    },
+}
+
+/// A question from the page about the finished analysis. `id` and `tag`
+/// come back unchanged in the [`FromWorker::Answer`], so the page can route
+/// it and drop stale answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    pub id: u64,
+    pub tag: String,
+    #[serde(flatten)]
+    pub body: ToWorker,
+}
+
+/// What the page asks the worker once the analysis is done.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToWorker {
+    /// Events matching the query `q` (see `store::query`), a page of them.
+    Query {
+        q: String,
+        offset: usize,
+        limit: usize,
+    },
+    /// Event counts over time; `from`/`to` default to the case's span.
+    Histogram {
+        q: String,
+        from: Option<i64>,
+        to: Option<i64>,
+        buckets: usize,
+        #[serde(default)]
+        stack_by: StackBy,
+    },
+    /// The raw text of one record, re-read from its input.
+    Raw { input: u32, offset: u64, len: u64 },
+    /// The events a finding cites as evidence.
+    Evidence { finding: usize },
+    /// Events of the same identity (or pod) within `minutes` of a finding.
+    Surrounding { finding: usize, minutes: i64 },
+    /// The most frequent values of each field among the matches of `q`.
+    Stacks {
+        q: String,
+        fields: Vec<String>,
+        top: usize,
+    },
+}
+
+/// The worker's answer to one [`Request`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Answer {
+    Rows {
+        /// The query that selected the rows.
+        q: String,
+        total: usize,
+        offset: usize,
+        rows: Vec<Row>,
+    },
+    Histogram {
+        histogram: Histogram,
+        /// First and last event time of the whole case.
+        span: Option<(i64, i64)>,
+    },
+    Raw {
+        input: u32,
+        offset: u64,
+        text: String,
+        /// How the text was obtained, when notable (e.g. decoded gzip).
+        note: Option<String>,
+    },
+    Stacks {
+        total: usize,
+        span: Option<(i64, i64)>,
+        fields: Vec<(String, Vec<(String, u64)>)>,
+    },
+    /// The request could not be answered; `column` points into a bad query.
+    Error {
+        message: String,
+        column: Option<usize>,
+    },
+}
+
+impl Request {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("requests always serialize")
+    }
+
+    pub fn from_json(s: &str) -> Result<Self, String> {
+        serde_json::from_str(s).map_err(|e| format!("bad request: {e}"))
+    }
 }
 
 impl FromWorker {
@@ -52,5 +148,40 @@ mod tests {
         assert!(json.contains("\"type\":\"progress\""));
         assert_eq!(FromWorker::from_json(&json).unwrap(), m);
         assert!(FromWorker::from_json("{\"type\":\"nope\"}").is_err());
+    }
+
+    #[test]
+    fn requests_and_answers_round_trip() {
+        let r = Request {
+            id: 7,
+            tag: "explorer".into(),
+            body: ToWorker::Query {
+                q: "user:a".into(),
+                offset: 0,
+                limit: 50,
+            },
+        };
+        let json = r.to_json();
+        assert!(json.contains("\"type\":\"query\""), "{json}");
+        assert_eq!(Request::from_json(&json).unwrap(), r);
+        let h = Request::from_json(r#"{"id":1,"tag":"t","type":"histogram","q":"","from":null,"to":1773453600000000000,"buckets":10}"#).unwrap();
+        assert!(matches!(
+            h.body,
+            ToWorker::Histogram {
+                to: Some(1773453600000000000),
+                stack_by: StackBy::Format,
+                ..
+            }
+        ));
+        let a = FromWorker::Answer {
+            id: 7,
+            tag: "explorer".into(),
+            answer: Answer::Error {
+                message: "bad".into(),
+                column: Some(3),
+            },
+        };
+        assert_eq!(FromWorker::from_json(&a.to_json()).unwrap(), a);
+        assert!(Request::from_json(r#"{"id":1,"tag":"t","type":"drop_tables"}"#).is_err());
     }
 }

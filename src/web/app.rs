@@ -1,39 +1,108 @@
 //! The page: case intake (drop, pick, sample), progress with cancel, and
-//! the results the worker sends back.
+//! the analyst's workspace over the finished case — overview, timeline,
+//! findings, event explorer, ATT&CK matrix, entity view — fed by the
+//! worker's answers (`protocol::Request` / `FromWorker::Answer`).
+//!
+//! State lives in one thread-local [`State`]; views are modules that read
+//! it and render with web-sys. Shareable state (tab, user-typed query,
+//! selected finding, finding filters, theme) lives in the URL fragment.
 
-use super::dom::{by_id, clear, document, el, row, show};
-use crate::protocol::FromWorker;
+use super::dom::{
+    by_id, child, clear, document, el, human_bytes, input_value, on, row, select_value,
+    set_input_value, show, target_closest, thousands,
+};
+use super::{explorer, findings, timeline, views};
+use crate::protocol::{Answer, FromWorker, Request, ToWorker};
 use crate::report::Report;
+use crate::store::query::without_time;
 use js_sys::{Array, Object, Reflect};
 use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{DragEvent, Event, File, HtmlInputElement, MessageEvent, Worker};
+use web_sys::{
+    DragEvent, Event, File, HtmlElement, HtmlInputElement, KeyboardEvent, MessageEvent, Worker,
+};
 
-/// Every file of the current case, so later drops add to it.
-struct State {
-    worker: Option<Worker>,
-    files: Vec<File>,
+pub const TABS: [&str; 7] = [
+    "case", "overview", "timeline", "findings", "explorer", "attack", "entity",
+];
+
+/// Progress of one input while it is read.
+pub struct Progress {
+    pub path: String,
+    pub done: u64,
+    pub total: u64,
+    pub started_ms: f64,
+    pub now_ms: f64,
+}
+
+#[derive(Default)]
+pub struct State {
+    pub worker: Option<Worker>,
+    pub files: Vec<File>,
+    pub report: Option<Rc<Report>>,
+    /// The worker holds a finished case and answers requests.
+    pub ready: bool,
+    pub next_id: u64,
+    pub tab: String,
+    /// The explorer's query (as typed, or built by clicks).
+    pub q: String,
+    /// The query holds values taken from the logs (click-to-filter): it is
+    /// then left out of the URL.
+    pub q_from_log: bool,
+    pub progress: Vec<Progress>,
+    pub explorer: explorer::Explorer,
+    pub timeline: timeline::Timeline,
+    pub findings: findings::Findings,
+    pub theme: String,
 }
 
 thread_local! {
-    static STATE: RefCell<State> = const { RefCell::new(State { worker: None, files: Vec::new() }) };
+    static STATE: RefCell<State> = RefCell::new(State { tab: "case".into(), ..State::default() });
+}
+
+/// Runs `f` on the page state. Never call DOM code that fires events
+/// synchronously (focus, click) inside it.
+pub fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
+    STATE.with(|s| f(&mut s.borrow_mut()))
+}
+
+pub fn report() -> Option<Rc<Report>> {
+    with(|s| s.report.clone())
+}
+
+/// Sends a request to the worker; the answer comes back with this id and tag.
+pub fn ask(tag: &str, body: ToWorker) -> u64 {
+    let (worker, id) = with(|s| {
+        s.next_id += 1;
+        (s.worker.clone(), s.next_id)
+    });
+    if let Some(w) = worker {
+        let request = Request {
+            id,
+            tag: tag.to_string(),
+            body,
+        };
+        let _ = w.post_message(&JsValue::from_str(&request.to_json()));
+    }
+    id
 }
 
 pub fn start() {
     on(&by_id("file-input"), "change", |e| take_input_files(&e));
     on(&by_id("folder-input"), "change", |e| take_input_files(&e));
-    let zone = by_id("intake");
-    on(&zone, "dragover", |e| {
+    let body: web_sys::EventTarget = document().body().expect("a body").into();
+    on(&body, "dragover", |e| {
         e.prevent_default();
-        by_id("intake").class_list().add_1("over").ok();
+        let _ = document().body().map(|b| b.class_list().add_1("over"));
     });
-    on(&zone, "dragleave", |_| {
-        by_id("intake").class_list().remove_1("over").ok();
+    on(&body, "dragleave", |_| {
+        let _ = document().body().map(|b| b.class_list().remove_1("over"));
     });
-    on(&zone, "drop", |e| {
+    on(&body, "drop", |e| {
         e.prevent_default();
-        by_id("intake").class_list().remove_1("over").ok();
+        let _ = document().body().map(|b| b.class_list().remove_1("over"));
         let Some(list) = e
             .dyn_ref::<DragEvent>()
             .and_then(|d| d.data_transfer())
@@ -51,24 +120,63 @@ pub fn start() {
         let _ = select.append_child(&option);
     }
     on(&by_id("sample-button"), "click", |_| {
-        let select: web_sys::HtmlSelectElement = by_id("sample-select").unchecked_into();
-        open_sample(&select.value());
-    });
-    if let Some(name) = sample_in_url() {
+        let name = select_value("sample-select");
+        set_hash_param("sample", Some(&name));
         open_sample(&name);
-    }
+    });
     on(&by_id("clear-button"), "click", |_| {
-        STATE.with(|s| s.borrow_mut().files.clear());
+        with(|s| {
+            s.files.clear();
+            s.report = None;
+            s.ready = false;
+        });
         cancel();
         show(&by_id("results"), false);
+        let _ = document()
+            .body()
+            .map(|b| b.class_list().remove_1("has-case"));
         set_status("");
+        enable_tabs(false);
+        replace_hash("");
+        set_tab("case");
     });
-}
-
-fn on(target: &web_sys::EventTarget, name: &str, f: impl FnMut(Event) + 'static) {
-    let closure = Closure::<dyn FnMut(Event)>::new(f);
-    let _ = target.add_event_listener_with_callback(name, closure.as_ref().unchecked_ref());
-    closure.forget();
+    for tab in TABS {
+        on(&by_id(&format!("tab-{tab}")), "click", move |_| {
+            set_tab(tab)
+        });
+    }
+    on(&by_id("theme-button"), "click", |_| toggle_theme());
+    on(&by_id("help-button"), "click", |_| toggle_help(None));
+    on(&by_id("help-close"), "click", |_| toggle_help(Some(false)));
+    by_id("help-fields").set_text_content(Some(&format!(
+        "Fields: {}. Prefix - to negate; * is a wildcard; a,b matches either.",
+        crate::store::query::FIELDS_HELP
+    )));
+    on(&document().into(), "keydown", on_key);
+    on(&by_id("query-run"), "click", |_| {
+        set_query(&input_value("query-input"), false)
+    });
+    on(&by_id("query-clear"), "click", |_| set_query("", false));
+    on(&by_id("query-input"), "keydown", |e| {
+        if let Some(k) = e.dyn_ref::<KeyboardEvent>() {
+            if k.key() == "Enter" {
+                set_query(&input_value("query-input"), false);
+            }
+        }
+    });
+    explorer::start();
+    timeline::start();
+    findings::start();
+    views::start();
+    enable_tabs(false);
+    let hash = read_hash();
+    if let Some(theme) = param(&hash, "theme") {
+        apply_theme(&theme);
+    }
+    set_tab("case");
+    if let Some(name) = param(&hash, "sample") {
+        open_sample(&name);
+    }
 }
 
 fn take_input_files(e: &Event) {
@@ -87,8 +195,7 @@ fn add_files(files: Vec<File>) {
     if files.is_empty() {
         return;
     }
-    let all = STATE.with(|s| {
-        let mut s = s.borrow_mut();
+    let all = with(|s| {
         s.files.extend(files);
         s.files.clone()
     });
@@ -101,18 +208,9 @@ fn add_files(files: Vec<File>) {
     run(&message);
 }
 
-/// `#sample=NAME` in the address opens that sample incident.
-fn sample_in_url() -> Option<String> {
-    let hash = web_sys::window()?.location().hash().ok()?;
-    hash.trim_start_matches('#')
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("sample="))
-        .map(str::to_string)
-}
-
 /// Analyses a built-in sample incident, generated inside the worker.
 fn open_sample(name: &str) {
-    STATE.with(|s| s.borrow_mut().files.clear());
+    with(|s| s.files.clear());
     let message = Object::new();
     let _ = Reflect::set(&message, &"sample".into(), &JsValue::from_str(name));
     run(&message);
@@ -153,7 +251,13 @@ fn run(message: &JsValue) {
     let _ = worker.post_message(message);
     show(&by_id("progress"), true);
     set_progress(0.0, "starting…");
-    STATE.with(|s| s.borrow_mut().worker = Some(worker));
+    clear(&by_id("progress-body"));
+    with(|s| {
+        s.worker = Some(worker);
+        s.ready = false;
+        s.progress.clear();
+    });
+    set_status("Analysing…");
 }
 
 /// The worker script: inline in the single-file build (started from a
@@ -173,20 +277,28 @@ fn new_worker() -> Result<Worker, JsValue> {
 }
 
 fn cancel_worker() -> bool {
-    STATE.with(|s| match s.borrow_mut().worker.take() {
-        Some(w) => {
-            w.terminate();
-            true
+    with(|s| {
+        s.ready = false;
+        match s.worker.take() {
+            Some(w) => {
+                w.terminate();
+                true
+            }
+            None => false,
         }
-        None => false,
     })
 }
 
 fn cancel() {
-    if cancel_worker() {
+    let running = with(|s| !s.ready && s.worker.is_some());
+    if running && cancel_worker() {
         set_status("Analysis cancelled.");
     }
     show(&by_id("progress"), false);
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
 }
 
 fn handle(message: FromWorker) {
@@ -197,31 +309,93 @@ fn handle(message: FromWorker) {
             path,
             done,
             total,
-        } => {
-            let fraction = if total == 0 {
-                1.0
-            } else {
-                done as f64 / total as f64
-            };
-            set_progress(
-                fraction,
-                &format!(
-                    "input {}: {path} — {} of {}",
-                    input + 1,
-                    human_bytes(done),
-                    human_bytes(total)
-                ),
-            );
-        }
+        } => on_progress(input, path, done, total),
         FromWorker::Done { report } => {
-            STATE.with(|s| s.borrow_mut().worker = None);
+            with(|s| s.ready = true);
             show(&by_id("progress"), false);
-            render(&report);
+            render(Rc::new(*report));
         }
         FromWorker::Failed { message } => {
             show(&by_id("progress"), false);
             set_status(&format!("Analysis failed: {message}"));
         }
+        FromWorker::Answer { id, tag, answer } => {
+            let kind = tag.split(':').next().unwrap_or("");
+            match kind {
+                "explorer" | "xraw" => explorer::on_answer(id, &tag, answer),
+                "timeline" => timeline::on_answer(id, answer),
+                "evidence" | "raw" | "surround" => findings::on_answer(&tag, answer),
+                "overview" | "entity-rows" | "entity-stacks" => views::on_answer(&tag, answer),
+                _ => {}
+            }
+        }
+    }
+}
+
+fn on_progress(input: usize, path: String, done: u64, total: u64) {
+    let now = now_ms();
+    let rows = with(|s| {
+        while s.progress.len() <= input {
+            s.progress.push(Progress {
+                path: String::new(),
+                done: 0,
+                total: 0,
+                started_ms: now,
+                now_ms: now,
+            });
+        }
+        let p = &mut s.progress[input];
+        if p.path != path {
+            p.path = path.clone();
+            p.started_ms = now;
+        }
+        p.done = done;
+        p.total = total;
+        p.now_ms = now;
+        s.progress
+            .iter()
+            .map(|p| {
+                let secs = ((p.now_ms - p.started_ms) / 1000.0).max(0.001);
+                let rate = p.done as f64 / secs;
+                let left = if p.done >= p.total {
+                    "done".to_string()
+                } else if p.done == 0 || rate <= 0.0 {
+                    "–".to_string()
+                } else {
+                    format!("{:.0} s", (p.total - p.done) as f64 / rate)
+                };
+                [
+                    p.path.clone(),
+                    format!("{} of {}", human_bytes(p.done), human_bytes(p.total)),
+                    if p.done == 0 {
+                        "–".to_string()
+                    } else {
+                        format!("{}/s", human_bytes(rate as u64))
+                    },
+                    left,
+                ]
+            })
+            .collect::<Vec<_>>()
+    });
+    let fraction = if total == 0 {
+        1.0
+    } else {
+        done as f64 / total as f64
+    };
+    set_progress(
+        fraction,
+        &format!(
+            "input {}: {path} — {} of {}",
+            input + 1,
+            human_bytes(done),
+            human_bytes(total)
+        ),
+    );
+    let body = by_id("progress-body");
+    clear(&body);
+    for r in rows {
+        let tr = row(&body, &[&r[0], &r[1], &r[2], &r[3]]);
+        tr.set_attribute("data-testid", "progress-row").ok();
     }
 }
 
@@ -231,11 +405,78 @@ fn set_progress(fraction: f64, text: &str) {
     by_id("progress-text").set_text_content(Some(text));
 }
 
-fn set_status(text: &str) {
+pub fn set_status(text: &str) {
     by_id("status").set_text_content(Some(text));
 }
 
-fn render(report: &Report) {
+fn enable_tabs(on: bool) {
+    for tab in TABS.iter().skip(1) {
+        let b = by_id(&format!("tab-{tab}"));
+        if on {
+            let _ = b.remove_attribute("disabled");
+        } else {
+            let _ = b.set_attribute("disabled", "");
+        }
+    }
+}
+
+/// Shows one view.
+pub fn set_tab(tab: &str) {
+    let tab = if TABS.contains(&tab) { tab } else { "overview" };
+    let ready = with(|s| s.report.is_some());
+    let tab = if ready { tab } else { "case" };
+    with(|s| s.tab = tab.to_string());
+    for t in TABS {
+        let b = by_id(&format!("tab-{t}"));
+        b.set_attribute("aria-selected", if t == tab { "true" } else { "false" })
+            .ok();
+        b.set_tab_index(if t == tab { 0 } else { -1 });
+        show(&by_id(&format!("panel-{t}")), t == tab);
+    }
+    show(&by_id("query-bar"), matches!(tab, "timeline" | "explorer"));
+    match tab {
+        "timeline" => timeline::shown(),
+        "explorer" => explorer::render(),
+        _ => {}
+    }
+    write_hash();
+}
+
+/// Sets the explorer query and re-runs every view that depends on it.
+pub fn set_query(q: &str, from_log: bool) {
+    let q = q.trim().to_string();
+    let changed = with(|s| {
+        let changed = s.q != q;
+        s.q_from_log = if changed {
+            from_log
+        } else {
+            s.q_from_log || from_log
+        };
+        s.q = q.clone();
+        changed
+    });
+    set_input_value("query-input", &q);
+    explorer::reset();
+    if changed {
+        timeline::query_changed(&without_time(&q));
+    }
+    write_hash();
+}
+
+/// Shows (or clears) the error of a query.
+pub fn query_error(message: Option<&str>) {
+    by_id("query-error").set_text_content(message);
+    let input = by_id("query-input");
+    if message.is_some() {
+        input.class_list().add_1("bad").ok();
+        input.set_attribute("aria-invalid", "true").ok();
+    } else {
+        input.class_list().remove_1("bad").ok();
+        input.remove_attribute("aria-invalid").ok();
+    }
+}
+
+fn render(report: Rc<Report>) {
     let events: u64 = report.inputs.iter().map(|i| i.events).sum();
     by_id("events-count").set_text_content(Some(&events.to_string()));
     by_id("findings-count").set_text_content(Some(&report.findings.len().to_string()));
@@ -250,51 +491,56 @@ fn render(report: &Report) {
                 &i.path,
                 &i.format,
                 &human_bytes(i.bytes),
-                &i.lines.to_string(),
-                &i.events.to_string(),
-                &i.unparsed.to_string(),
+                &thousands(i.lines),
+                &thousands(i.events),
+                &thousands(i.unparsed),
                 &i.sha256,
             ],
         );
         tr.set_attribute("data-testid", "input-row").ok();
-        for d in i.diagnostics.iter().take(20) {
+        let shown = i.diagnostics.len().min(20);
+        for d in i.diagnostics.iter().take(shown) {
             let diag = row(&inputs, &[&format!("{}:{}: {}", i.path, d.line, d.message)]);
             diag.set_class_name("diagnostic");
             if let Some(cell) = diag.first_element_child() {
                 cell.set_attribute("colspan", "7").ok();
             }
         }
+        let more = (i.diagnostics.len() - shown) as u64 + i.diagnostics_dropped;
+        if more > 0 {
+            let diag = row(&inputs, &[&format!("… and {more} more unparsed lines")]);
+            diag.set_class_name("diagnostic");
+            if let Some(cell) = diag.first_element_child() {
+                cell.set_attribute("colspan", "7").ok();
+            }
+        }
     }
-
-    let findings = by_id("findings-body");
-    clear(&findings);
-    for f in &report.findings {
-        let at = f
-            .evidence
-            .first()
-            .map(|e| format!("{}:{}", e.path, e.line))
-            .unwrap_or_default();
-        let tr = row(
-            &findings,
-            &[
-                &f.level,
-                f.time.as_deref().unwrap_or("–"),
-                &f.title,
-                &f.techniques.join(" "),
-                &at,
-            ],
-        );
-        tr.set_class_name(&format!("level-{}", f.level));
-    }
-
+    with(|s| s.report = Some(report.clone()));
     fill_counts("actions-body", &report.summary.actions);
     fill_counts("users-body", &report.summary.users);
     show(&by_id("results"), true);
+    let _ = document().body().map(|b| b.class_list().add_1("has-case"));
+    enable_tabs(true);
+    timeline::reset(&report);
+    findings::case_loaded(&report);
+    views::case_loaded(&report);
     set_status(&format!(
         "Analysed {} input(s): {events} events, {} findings.",
         report.inputs.len(),
         report.findings.len()
     ));
+    // The URL's state (tab, query, selection) applies to the new case.
+    let hash = read_hash();
+    let q = param(&hash, "q").unwrap_or_default();
+    with(|s| {
+        s.q = q.clone();
+        s.q_from_log = false;
+    });
+    set_input_value("query-input", &q);
+    findings::apply_url(&hash);
+    explorer::reset();
+    timeline::query_changed(&without_time(&q));
+    set_tab(&param(&hash, "tab").unwrap_or_else(|| "overview".into()));
     let done = el("span", "done-marker", "analysis done");
     done.set_attribute("data-testid", "analysis-done").ok();
     let _ = by_id("status").append_child(&done);
@@ -311,17 +557,195 @@ fn fill_counts(id: &str, counts: &std::collections::BTreeMap<String, u64>) {
     }
 }
 
-fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
+// ---- URL fragment -------------------------------------------------------
+
+pub fn read_hash() -> Vec<(String, String)> {
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    hash.trim_start_matches('#')
+        .split('&')
+        .filter(|kv| !kv.is_empty())
+        .filter_map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            let v = js_sys::decode_uri_component(v).ok()?.as_string()?;
+            Some((k.to_string(), v))
+        })
+        .collect()
+}
+
+pub fn param(hash: &[(String, String)], key: &str) -> Option<String> {
+    hash.iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .filter(|v| !v.is_empty())
+}
+
+fn replace_hash(fragment: &str) {
+    let Some(w) = web_sys::window() else { return };
+    let url = if fragment.is_empty() {
+        w.location().pathname().unwrap_or_default() + &w.location().search().unwrap_or_default()
     } else {
-        format!("{v:.1} {}", UNITS[unit])
+        format!("#{fragment}")
+    };
+    if let Ok(h) = w.history() {
+        let _ = h.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+    }
+}
+
+fn set_hash_param(key: &str, value: Option<&str>) {
+    let mut hash = read_hash();
+    hash.retain(|(k, _)| k != key);
+    if let Some(v) = value {
+        hash.insert(0, (key.to_string(), v.to_string()));
+    }
+    replace_hash(&encode(&hash));
+}
+
+fn encode(pairs: &[(String, String)]) -> String {
+    pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", String::from(js_sys::encode_uri_component(v))))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Writes the shareable state into the URL fragment. Only ids, names of
+/// views and what the analyst typed go there — never log content.
+pub fn write_hash() {
+    let ready = with(|s| s.report.is_some());
+    if !ready {
+        return;
+    }
+    let old = read_hash();
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    if let Some(sample) = param(&old, "sample") {
+        pairs.push(("sample".into(), sample));
+    }
+    let (tab, q, from_log, theme) =
+        with(|s| (s.tab.clone(), s.q.clone(), s.q_from_log, s.theme.clone()));
+    pairs.push(("tab".into(), tab));
+    if !from_log {
+        pairs.push(("q".into(), q));
+    }
+    pairs.extend(findings::url_state());
+    pairs.push(("theme".into(), theme));
+    replace_hash(&encode(&pairs));
+}
+
+// ---- theme, help, keys --------------------------------------------------
+
+fn prefers_dark() -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+        .is_some_and(|m| m.matches())
+}
+
+fn apply_theme(theme: &str) {
+    let root = document().document_element().expect("html");
+    match theme {
+        "dark" | "light" => root.set_attribute("data-theme", theme).ok(),
+        _ => root.remove_attribute("data-theme").ok(),
+    };
+    with(|s| s.theme = theme.to_string());
+    timeline::draw();
+}
+
+fn toggle_theme() {
+    let current = with(|s| s.theme.clone());
+    let dark = match current.as_str() {
+        "dark" => true,
+        "light" => false,
+        _ => prefers_dark(),
+    };
+    apply_theme(if dark { "light" } else { "dark" });
+    write_hash();
+}
+
+fn toggle_help(open: Option<bool>) {
+    let help = by_id("help");
+    let open = open.unwrap_or(help.hidden());
+    show(&help, open);
+    if open {
+        let _ = by_id("help-close").focus();
+    }
+}
+
+fn on_key(e: Event) {
+    let Some(k) = e.dyn_ref::<KeyboardEvent>() else {
+        return;
+    };
+    if k.ctrl_key() || k.meta_key() || k.alt_key() {
+        return;
+    }
+    let key = k.key();
+    let in_field = target_closest(&e, "input, select, textarea").is_some();
+    if key == "Escape" {
+        toggle_help(Some(false));
+        if in_field {
+            if let Some(el) = document().active_element() {
+                let _ = el.unchecked_into::<HtmlElement>().blur();
+            }
+        }
+        return;
+    }
+    if in_field {
+        return;
+    }
+    let tab = with(|s| s.tab.clone());
+    match key.as_str() {
+        "?" => toggle_help(None),
+        "/" => {
+            e.prevent_default();
+            let field = match tab.as_str() {
+                "findings" => "f-text",
+                "entity" => "entity-value",
+                "timeline" | "explorer" => "query-input",
+                _ => {
+                    set_tab("explorer");
+                    "query-input"
+                }
+            };
+            let _ = by_id(field).focus();
+        }
+        "j" | "k" => {
+            let step = if key == "j" { 1 } else { -1 };
+            match tab.as_str() {
+                "findings" => findings::step(step),
+                "explorer" => explorer::step(step),
+                _ => {}
+            }
+        }
+        d if d.len() == 1 && ("1"..="7").contains(&d) => {
+            let i: usize = d.parse().unwrap_or(1);
+            set_tab(TABS[i - 1]);
+        }
+        _ => {}
+    }
+}
+
+/// A clickable count table: `(value, n)` rows that call `pick(value)`.
+pub fn count_rows(body: &web_sys::Element, rows: &[(String, u64)], kind: &str) {
+    clear(body);
+    if rows.is_empty() {
+        row(body, &["–", ""]);
+    }
+    for (v, n) in rows {
+        let tr = el("tr", "", "");
+        let td = child(&tr, "td", "", "");
+        let span = child(&td, "span", "linkish", v);
+        span.set_attribute("data-entity-kind", kind).ok();
+        span.set_attribute("tabindex", "0").ok();
+        span.set_attribute("role", "link").ok();
+        child(&tr, "td", "", &thousands(*n));
+        let _ = body.append_child(&tr);
+    }
+}
+
+pub fn answer_error(answer: &Answer) -> Option<String> {
+    match answer {
+        Answer::Error { message, .. } => Some(message.clone()),
+        _ => None,
     }
 }

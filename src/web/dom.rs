@@ -1,8 +1,11 @@
 //! Small DOM helpers. Log text only ever enters the page through
-//! `set_text_content`, never as HTML.
+//! `set_text_content` (text nodes) or attribute values, never as HTML.
 
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlElement};
+use web_sys::{
+    Document, Element, Event, EventTarget, HtmlElement, HtmlInputElement, HtmlSelectElement,
+};
 
 pub fn document() -> Document {
     web_sys::window()
@@ -32,6 +35,22 @@ pub fn el(tag: &str, class: &str, text: &str) -> Element {
     e
 }
 
+/// A new element appended to `parent`.
+pub fn child(parent: &Element, tag: &str, class: &str, text: &str) -> Element {
+    let e = el(tag, class, text);
+    let _ = parent.append_child(&e);
+    e
+}
+
+/// Appends a text node (log text goes in as text, never parsed).
+pub fn text(parent: &Element, text: &str) {
+    let _ = parent.append_child(&document().create_text_node(text));
+}
+
+pub fn attr(e: &Element, name: &str, value: &str) {
+    let _ = e.set_attribute(name, value);
+}
+
 /// Appends a table row of text cells to `tbody`.
 pub fn row(tbody: &Element, cells: &[&str]) -> Element {
     let tr = el("tr", "", "");
@@ -48,4 +67,88 @@ pub fn clear(e: &Element) {
 
 pub fn show(e: &HtmlElement, visible: bool) {
     e.set_hidden(!visible);
+}
+
+pub fn on(target: &EventTarget, name: &str, f: impl FnMut(Event) + 'static) {
+    let closure = Closure::<dyn FnMut(Event)>::new(f);
+    let _ = target.add_event_listener_with_callback(name, closure.as_ref().unchecked_ref());
+    closure.forget();
+}
+
+pub fn input_value(id: &str) -> String {
+    by_id(id).unchecked_into::<HtmlInputElement>().value()
+}
+
+pub fn set_input_value(id: &str, v: &str) {
+    by_id(id).unchecked_into::<HtmlInputElement>().set_value(v);
+}
+
+pub fn select_value(id: &str) -> String {
+    by_id(id).unchecked_into::<HtmlSelectElement>().value()
+}
+
+pub fn set_select_value(id: &str, v: &str) {
+    by_id(id).unchecked_into::<HtmlSelectElement>().set_value(v);
+}
+
+/// The nearest element matching `selector` from an event's target up.
+pub fn target_closest(e: &Event, selector: &str) -> Option<Element> {
+    e.target()?
+        .dyn_into::<Element>()
+        .ok()?
+        .closest(selector)
+        .ok()
+        .flatten()
+}
+
+/// `text` with every occurrence of the `needles` wrapped in `<mark>`, built
+/// from text nodes only.
+pub fn highlighted(parent: &Element, text: &str, needles: &[&str]) {
+    let needles: Vec<&str> = needles.iter().copied().filter(|n| n.len() >= 2).collect();
+    let mut at = 0;
+    while at < text.len() {
+        let next = needles
+            .iter()
+            .filter_map(|n| text[at..].find(n).map(|p| (at + p, n.len())))
+            .min_by_key(|&(p, len)| (p, usize::MAX - len));
+        match next {
+            Some((p, len)) => {
+                self::text(parent, &text[at..p]);
+                child(parent, "mark", "", &text[p..p + len]);
+                at = p + len;
+            }
+            None => {
+                self::text(parent, &text[at..]);
+                break;
+            }
+        }
+    }
+}
+
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+/// 1234567 → "1,234,567".
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

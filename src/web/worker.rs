@@ -1,5 +1,7 @@
 //! The analysis worker: takes dropped files from the page, streams them
-//! through the core in chunks and posts progress and the report back.
+//! through the core in chunks and posts progress and the report back. After
+//! the analysis it keeps the case (analysis, event store and the `File`s)
+//! and answers the page's [`Request`]s: queries, histograms, raw records.
 //!
 //! Cancelling is the page terminating this worker, so nothing here needs to
 //! poll for it.
@@ -8,15 +10,38 @@ use super::read_blob_chunks;
 use crate::analysis::Analysis;
 use crate::detect;
 use crate::ingest::time::YearResolver;
-use crate::protocol::FromWorker;
+use crate::protocol::{Answer, FromWorker, Request, ToWorker};
 use crate::report::Report;
-use js_sys::{Array, Reflect};
+use crate::session::Session;
+use crate::store::raw::RawExtract;
+use js_sys::{Array, Reflect, Uint8Array};
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, DedicatedWorkerGlobalScope, File, MessageEvent};
 
 /// Bytes read from a Blob at a time.
 const CHUNK: u64 = 4 << 20;
+
+/// Where an analysed input's bytes can be read again.
+#[derive(Clone)]
+enum Origin {
+    File(File),
+    Bytes(Rc<Vec<u8>>),
+    /// A member of an archive: not re-read (yet).
+    Member(String),
+}
+
+struct Case {
+    session: Session,
+    origins: Vec<Origin>,
+}
+
+thread_local! {
+    static CASE: RefCell<Option<Case>> = const { RefCell::new(None) };
+}
 
 fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
@@ -29,6 +54,13 @@ fn post(message: &FromWorker) {
 pub fn start() {
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
         let data = event.data();
+        if let Some(text) = data.as_string() {
+            match Request::from_json(&text) {
+                Ok(request) => answer(request),
+                Err(message) => post(&FromWorker::Failed { message }),
+            }
+            return;
+        }
         wasm_bindgen_futures::spawn_local(async move {
             match analyse(&data).await {
                 Ok(report) => post(&FromWorker::Done {
@@ -45,16 +77,114 @@ pub fn start() {
     post(&FromWorker::Ready);
 }
 
+fn reply(id: u64, tag: String, answer: Answer) {
+    post(&FromWorker::Answer { id, tag, answer });
+}
+
+fn answer(request: Request) {
+    let Request { id, tag, body } = request;
+    if let ToWorker::Raw { input, offset, len } = body {
+        let origin = CASE.with(|c| {
+            c.borrow()
+                .as_ref()
+                .and_then(|c| c.origins.get(input as usize).cloned())
+        });
+        wasm_bindgen_futures::spawn_local(async move {
+            let answer = match origin {
+                None => Answer::Error {
+                    message: format!("no input #{input} in this case"),
+                    column: None,
+                },
+                Some(origin) => match raw(&origin, offset, len).await {
+                    Ok((text, note)) => Answer::Raw {
+                        input,
+                        offset,
+                        text,
+                        note,
+                    },
+                    Err(message) => Answer::Error {
+                        message,
+                        column: None,
+                    },
+                },
+            };
+            reply(id, tag, answer);
+        });
+        return;
+    }
+    let answer = CASE.with(|c| match c.borrow_mut().as_mut() {
+        Some(case) => case.session.answer(&body),
+        None => Answer::Error {
+            message: "the analysis is still running".into(),
+            column: None,
+        },
+    });
+    reply(id, tag, answer);
+}
+
+async fn bytes_of(blob: &Blob, from: u64, to: u64) -> Result<Vec<u8>, String> {
+    let slice = blob
+        .slice_with_f64_and_f64(from as f64, to as f64)
+        .map_err(|e| format!("cannot slice the file: {e:?}"))?;
+    let array = JsFuture::from(slice.array_buffer())
+        .await
+        .map_err(|e| format!("cannot read the file again (was it moved or changed?): {e:?}"))?;
+    Ok(Uint8Array::new(&array).to_vec())
+}
+
+/// The raw text of `[offset, offset+len)` in the decoded input.
+async fn raw(origin: &Origin, offset: u64, len: u64) -> Result<(String, Option<String>), String> {
+    let mut extract = RawExtract::new(offset, len);
+    match origin {
+        Origin::Member(path) => Err(format!(
+            "{path} is a member of an archive: its raw records are not re-read yet; extract the archive and drop the file to see them"
+        )),
+        Origin::Bytes(bytes) => {
+            extract.push(bytes)?;
+            Ok((extract.text(len), None))
+        }
+        Origin::File(file) => {
+            let head = bytes_of(file, 0, 2).await?;
+            if !head.starts_with(&[0x1f, 0x8b]) {
+                let end = offset + len.min(crate::store::raw::MAX_RAW);
+                let bytes = bytes_of(file, offset, end).await?;
+                let mut plain = RawExtract::plain(0, len);
+                plain.push(&bytes)?;
+                return Ok((plain.text(len), None));
+            }
+            let total = file.size() as u64;
+            let mut at = 0u64;
+            while at < total && !extract.done() {
+                let end = (at + CHUNK).min(total);
+                extract.push(&bytes_of(file, at, end).await?)?;
+                at = end;
+            }
+            if !extract.done() {
+                return Err("the record lies past the end of the decoded file".into());
+            }
+            Ok((
+                extract.text(len),
+                Some(format!(
+                    "gzip input: decoded {} of {} compressed bytes from the start to reach this record",
+                    at, total
+                )),
+            ))
+        }
+    }
+}
+
 /// The seed of the built-in samples: the same sample everywhere.
 const SAMPLE_SEED: u64 = 1;
 
 /// The message is `{files: File[]}` or `{sample: "scenario name"}`.
 async fn analyse(data: &JsValue) -> Result<Report, JsValue> {
-    let mut analysis = Analysis::new(&detect::builtin_sources());
+    CASE.with(|c| c.borrow_mut().take());
+    let mut analysis = Analysis::new(&detect::builtin_sources()).with_store();
+    let mut origins = Vec::new();
     if let Some(name) = Reflect::get(data, &"sample".into())?.as_string() {
         let files = crate::generate::generate(&name, SAMPLE_SEED)?;
         analysis.set_years(YearResolver::with_year(crate::generate::YEAR));
-        for (index, file) in files.iter().enumerate() {
+        for (index, file) in files.into_iter().enumerate() {
             let total = file.bytes.len() as u64;
             post(&FromWorker::Progress {
                 input: index,
@@ -62,12 +192,17 @@ async fn analyse(data: &JsValue) -> Result<Report, JsValue> {
                 done: total,
                 total,
             });
+            let before = analysis.inputs().len();
             analysis.open(&file.path, None);
             analysis.push(&file.bytes);
             analysis.close();
+            let bytes = Rc::new(file.bytes);
+            note_origins(&analysis, before, &file.path, &mut origins, || {
+                Origin::Bytes(bytes.clone())
+            });
         }
         analysis.finish();
-        return Ok(Report::new(&analysis));
+        return Ok(finish(analysis, origins));
     }
     let files: Array = Reflect::get(data, &"files".into())?.dyn_into()?;
     for (index, file) in files.iter().enumerate() {
@@ -87,6 +222,7 @@ async fn analyse(data: &JsValue) -> Result<Report, JsValue> {
         analysis.set_years(YearResolver::with_reference(
             (file.last_modified() * 1e6) as i64,
         ));
+        let before = analysis.inputs().len();
         analysis.open(&path, None);
         post(&FromWorker::Progress {
             input: index,
@@ -105,7 +241,40 @@ async fn analyse(data: &JsValue) -> Result<Report, JsValue> {
         })
         .await?;
         analysis.close();
+        note_origins(&analysis, before, &path, &mut origins, || {
+            Origin::File(file.clone())
+        });
     }
     analysis.finish();
-    Ok(Report::new(&analysis))
+    Ok(finish(analysis, origins))
+}
+
+/// Records where the inputs `before..` of the analysis (one file, or the
+/// members of an archive) can be re-read.
+fn note_origins(
+    analysis: &Analysis,
+    before: usize,
+    path: &str,
+    origins: &mut Vec<Origin>,
+    whole: impl Fn() -> Origin,
+) {
+    let inputs = &analysis.inputs()[before.min(analysis.inputs().len())..];
+    for input in inputs {
+        origins.push(if inputs.len() == 1 && input.path == path {
+            whole()
+        } else {
+            Origin::Member(input.path.clone())
+        });
+    }
+}
+
+fn finish(analysis: Analysis, origins: Vec<Origin>) -> Report {
+    let report = Report::new(&analysis);
+    CASE.with(|c| {
+        *c.borrow_mut() = Some(Case {
+            session: Session::new(analysis),
+            origins,
+        })
+    });
+    report
 }

@@ -1,0 +1,633 @@
+//! The event store: every normalized event of a case, kept compact enough
+//! that a million events fit in a browser tab (~50 bytes each), so the page
+//! can query, chart and page through them after the analysis.
+//!
+//! Layout: one column per field. String fields are symbols of a per-column
+//! dictionary (`Dict`), and each symbol column is as narrow as its
+//! dictionary allows (1, 2 or 4 bytes a row, widened on demand). Messages are
+//! interned too, up to a cap ([`MAX_MESSAGE_BYTES`]); past it an event keeps
+//! no message (the raw record can still be re-read from the file).
+//!
+//! Queries ([`query`]) compile each term into a per-dictionary mask once and
+//! then scan only narrow integer columns, in time order.
+
+pub mod query;
+pub mod raw;
+
+use crate::event::{Format, Record};
+use crate::ingest::time::format_rfc3339;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Longest message kept per event, in bytes (the raw record has the rest).
+pub const MAX_MESSAGE_LEN: usize = 240;
+/// Bytes of distinct message text kept in total; later new messages are not stored.
+pub const MAX_MESSAGE_BYTES: usize = 48 << 20;
+/// Longest value kept for any other string field.
+pub const MAX_VALUE_LEN: usize = 512;
+
+/// The string columns of the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    User,
+    Action,
+    Namespace,
+    Pod,
+    Resource,
+    Subresource,
+    Name,
+    SourceIp,
+    UserAgent,
+    Host,
+    Message,
+}
+
+impl Field {
+    pub const ALL: [Field; 11] = [
+        Field::User,
+        Field::Action,
+        Field::Namespace,
+        Field::Pod,
+        Field::Resource,
+        Field::Subresource,
+        Field::Name,
+        Field::SourceIp,
+        Field::UserAgent,
+        Field::Host,
+        Field::Message,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::User => "user",
+            Field::Action => "action",
+            Field::Namespace => "namespace",
+            Field::Pod => "pod",
+            Field::Resource => "resource",
+            Field::Subresource => "subresource",
+            Field::Name => "name",
+            Field::SourceIp => "source_ip",
+            Field::UserAgent => "user_agent",
+            Field::Host => "host",
+            Field::Message => "message",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A column of small unsigned integers stored as narrow as its largest value.
+#[derive(Debug, Clone)]
+enum Col {
+    U8(Vec<u8>),
+    U16(Vec<u16>),
+    U32(Vec<u32>),
+}
+
+impl Default for Col {
+    fn default() -> Self {
+        Col::U8(Vec::new())
+    }
+}
+
+impl Col {
+    fn push(&mut self, v: u32) {
+        match self {
+            Col::U8(c) if v <= u8::MAX as u32 => c.push(v as u8),
+            Col::U8(c) => {
+                let wide: Vec<u16> = c.iter().map(|&x| x as u16).collect();
+                *self = Col::U16(wide);
+                self.push(v);
+            }
+            Col::U16(c) if v <= u16::MAX as u32 => c.push(v as u16),
+            Col::U16(c) => {
+                let wide: Vec<u32> = c.iter().map(|&x| x as u32).collect();
+                *self = Col::U32(wide);
+                self.push(v);
+            }
+            Col::U32(c) => c.push(v),
+        }
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> u32 {
+        match self {
+            Col::U8(c) => c[i] as u32,
+            Col::U16(c) => c[i] as u32,
+            Col::U32(c) => c[i],
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        match self {
+            Col::U8(c) => c.capacity(),
+            Col::U16(c) => c.capacity() * 2,
+            Col::U32(c) => c.capacity() * 4,
+        }
+    }
+
+    fn shrink(&mut self) {
+        match self {
+            Col::U8(c) => c.shrink_to_fit(),
+            Col::U16(c) => c.shrink_to_fit(),
+            Col::U32(c) => c.shrink_to_fit(),
+        }
+    }
+}
+
+/// Distinct values of one column; symbol 0 is "no value".
+#[derive(Debug, Clone)]
+pub struct Dict {
+    map: HashMap<Arc<str>, u32>,
+    values: Vec<Arc<str>>,
+    text_bytes: usize,
+}
+
+impl Default for Dict {
+    fn default() -> Self {
+        Dict {
+            map: HashMap::new(),
+            values: vec![Arc::from("")],
+            text_bytes: 0,
+        }
+    }
+}
+
+impl Dict {
+    fn intern(&mut self, s: &str) -> u32 {
+        if s.is_empty() {
+            return 0;
+        }
+        if let Some(&id) = self.map.get(s) {
+            return id;
+        }
+        let id = self.values.len() as u32;
+        let value: Arc<str> = Arc::from(s);
+        self.text_bytes += s.len();
+        self.values.push(value.clone());
+        self.map.insert(value, id);
+        id
+    }
+
+    fn lookup(&self, s: &str) -> Option<u32> {
+        self.map.get(s).copied()
+    }
+
+    pub fn get(&self, id: u32) -> &str {
+        self.values.get(id as usize).map(|s| &**s).unwrap_or("")
+    }
+
+    /// Number of symbols, "no value" included.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.len() <= 1
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = (u32, &str)> {
+        self.values
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (i as u32, &**s))
+    }
+
+    /// Approximate heap bytes: text, plus the table and the map entries.
+    fn bytes(&self) -> usize {
+        self.text_bytes + self.values.capacity() * 16 + self.map.capacity() * 24
+    }
+}
+
+/// No time known for the event.
+const NO_TIME: i64 = i64::MIN;
+
+/// The columnar store of one case.
+#[derive(Debug, Clone, Default)]
+pub struct Store {
+    time_ns: Vec<i64>,
+    input: Col,
+    line: Vec<u32>,
+    offset: Vec<u64>,
+    len: Vec<u32>,
+    format: Vec<u8>,
+    status: Vec<u16>,
+    cols: [Col; 11],
+    dicts: [Dict; 11],
+    /// Event ids by time (events without a time last), built by [`Store::seal`].
+    order: Vec<u32>,
+    /// Events with a time: `order[..timed]`.
+    timed: usize,
+    /// Events whose message was not kept because of the cap.
+    pub messages_dropped: u64,
+}
+
+fn clip(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+fn format_code(f: Format) -> u8 {
+    Format::ALL.iter().position(|&x| x == f).unwrap_or(0) as u8
+}
+
+pub fn format_of(code: u8) -> Format {
+    Format::ALL
+        .get(code as usize)
+        .copied()
+        .unwrap_or(Format::Text)
+}
+
+impl Store {
+    pub fn new() -> Self {
+        Store::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.time_ns.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.time_ns.is_empty()
+    }
+
+    /// Adds one record read from input `input`.
+    pub fn push(&mut self, record: &Record, input: u32) {
+        let e = &record.event;
+        let loc = &record.location;
+        self.time_ns.push(e.time_ns.unwrap_or(NO_TIME));
+        self.input.push(input);
+        self.line.push(loc.line.min(u32::MAX as u64) as u32);
+        self.offset.push(loc.offset);
+        self.len.push(loc.len.min(u32::MAX as u64) as u32);
+        self.format.push(format_code(record.format));
+        self.status.push(e.status.unwrap_or(0));
+        let values: [Option<&str>; 11] = [
+            e.user.as_deref(),
+            e.action.as_deref(),
+            e.namespace.as_deref(),
+            e.pod.as_deref(),
+            e.resource.as_deref(),
+            e.subresource.as_deref(),
+            e.object_name.as_deref(),
+            e.source_ips.first().map(String::as_str),
+            e.user_agent.as_deref(),
+            e.host.as_deref(),
+            e.message.as_deref(),
+        ];
+        for (i, v) in values.into_iter().enumerate() {
+            let v = v.unwrap_or("");
+            let id = if i == Field::Message.index() {
+                let v = clip(v.trim(), MAX_MESSAGE_LEN);
+                match self.dicts[i].lookup(v) {
+                    Some(id) => id,
+                    None if v.is_empty() => 0,
+                    None if self.dicts[i].text_bytes + v.len() > MAX_MESSAGE_BYTES => {
+                        self.messages_dropped += 1;
+                        0
+                    }
+                    None => self.dicts[i].intern(v),
+                }
+            } else {
+                self.dicts[i].intern(clip(v, MAX_VALUE_LEN))
+            };
+            self.cols[i].push(id);
+        }
+        self.order.clear();
+    }
+
+    /// Ends filling: builds the time order and trims spare capacity.
+    pub fn seal(&mut self) {
+        let mut order: Vec<u32> = (0..self.len() as u32).collect();
+        let t = &self.time_ns;
+        order.sort_by_key(|&i| {
+            let ns = t[i as usize];
+            (ns == NO_TIME, ns, i)
+        });
+        self.timed = t.iter().filter(|&&ns| ns != NO_TIME).count();
+        self.order = order;
+        self.time_ns.shrink_to_fit();
+        self.line.shrink_to_fit();
+        self.offset.shrink_to_fit();
+        self.len.shrink_to_fit();
+        self.format.shrink_to_fit();
+        self.status.shrink_to_fit();
+        self.input.shrink();
+        for c in &mut self.cols {
+            c.shrink();
+        }
+    }
+
+    /// Heap bytes used, approximately (columns, dictionaries, time order).
+    pub fn bytes(&self) -> usize {
+        self.time_ns.capacity() * 8
+            + self.input.bytes()
+            + self.line.capacity() * 4
+            + self.offset.capacity() * 8
+            + self.len.capacity() * 4
+            + self.format.capacity()
+            + self.status.capacity() * 2
+            + self.order.capacity() * 4
+            + self.cols.iter().map(Col::bytes).sum::<usize>()
+            + self.dicts.iter().map(Dict::bytes).sum::<usize>()
+    }
+
+    pub fn dict(&self, f: Field) -> &Dict {
+        &self.dicts[f.index()]
+    }
+
+    #[inline]
+    pub fn sym(&self, f: Field, i: u32) -> u32 {
+        self.cols[f.index()].get(i as usize)
+    }
+
+    pub fn value(&self, f: Field, i: u32) -> &str {
+        self.dicts[f.index()].get(self.sym(f, i))
+    }
+
+    pub fn time(&self, i: u32) -> Option<i64> {
+        let t = self.time_ns[i as usize];
+        (t != NO_TIME).then_some(t)
+    }
+
+    pub fn status(&self, i: u32) -> Option<u16> {
+        let s = self.status[i as usize];
+        (s != 0).then_some(s)
+    }
+
+    pub fn format(&self, i: u32) -> Format {
+        format_of(self.format[i as usize])
+    }
+
+    pub fn input(&self, i: u32) -> u32 {
+        self.input.get(i as usize)
+    }
+
+    pub fn line(&self, i: u32) -> u32 {
+        self.line[i as usize]
+    }
+
+    /// Earliest and latest event time.
+    pub fn span(&self) -> Option<(i64, i64)> {
+        let order = self.time_order();
+        if self.timed == 0 {
+            return None;
+        }
+        Some((
+            self.time_ns[order[0] as usize],
+            self.time_ns[order[self.timed - 1] as usize],
+        ))
+    }
+
+    /// Event ids in time order; events without a time come last.
+    pub fn time_order(&self) -> &[u32] {
+        &self.order
+    }
+
+    /// The event read from `input` at `line` (the record's first line).
+    pub fn find(&self, input: u32, line: u64) -> Option<u32> {
+        (0..self.len() as u32).find(|&i| self.input(i) == input && self.line(i) as u64 == line)
+    }
+
+    /// One event as a row for the page.
+    pub fn row(&self, i: u32) -> Row {
+        let v = |f| self.value(f, i).to_string();
+        Row {
+            id: i,
+            time: self.time(i).map(format_rfc3339).unwrap_or_default(),
+            input: self.input(i),
+            line: self.line(i),
+            offset: self.offset[i as usize],
+            len: self.len[i as usize],
+            format: self.format(i).name().to_string(),
+            user: v(Field::User),
+            action: v(Field::Action),
+            namespace: v(Field::Namespace),
+            pod: v(Field::Pod),
+            resource: v(Field::Resource),
+            subresource: v(Field::Subresource),
+            name: v(Field::Name),
+            status: self.status(i).map(|s| s.to_string()).unwrap_or_default(),
+            source_ip: v(Field::SourceIp),
+            user_agent: v(Field::UserAgent),
+            host: v(Field::Host),
+            message: v(Field::Message),
+        }
+    }
+
+    /// The most frequent values of `field` among `events`, largest first.
+    pub fn stack(&self, field: StackField, events: &[u32], top: usize) -> Vec<(String, u64)> {
+        let mut counts: HashMap<u32, u64> = HashMap::new();
+        for &i in events {
+            let key = match field {
+                StackField::Sym(f) => self.sym(f, i),
+                StackField::Format => self.format[i as usize] as u32,
+                StackField::Status => self.status[i as usize] as u32,
+                StackField::Input => self.input(i),
+            };
+            *counts.entry(key).or_default() += 1;
+        }
+        let mut out: Vec<(String, u64)> = counts
+            .into_iter()
+            .filter(|&(k, _)| k != 0 || matches!(field, StackField::Format | StackField::Input))
+            .map(|(k, n)| {
+                let name = match field {
+                    StackField::Sym(f) => self.dicts[f.index()].get(k).to_string(),
+                    StackField::Format => format_of(k as u8).name().to_string(),
+                    StackField::Status | StackField::Input => k.to_string(),
+                };
+                (name, n)
+            })
+            .collect();
+        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        out.truncate(top);
+        out
+    }
+
+    /// Counts of `events` (ids in time order) per time bucket in
+    /// `[from, to)`, one series per format or level.
+    pub fn histogram(
+        &self,
+        events: &[u32],
+        from: i64,
+        to: i64,
+        buckets: usize,
+        stack_by: StackBy,
+    ) -> Histogram {
+        let buckets = buckets.clamp(1, 4096);
+        let to = to.max(from + 1);
+        let width = ((to as i128 - from as i128) / buckets as i128).max(1) as i64;
+        let start = events.partition_point(|&i| self.key_time(i) < from);
+        let end = events.partition_point(|&i| self.key_time(i) < to);
+        let mut series: Vec<Series> = Vec::new();
+        let mut slot: HashMap<u8, usize> = HashMap::new();
+        for &i in &events[start..end] {
+            let t = self.time_ns[i as usize];
+            let b = (((t as i128 - from as i128) / width as i128) as usize).min(buckets - 1);
+            let key = match stack_by {
+                StackBy::Format => self.format[i as usize],
+                StackBy::Level => level_of(self.status[i as usize]),
+            };
+            let s = *slot.entry(key).or_insert_with(|| {
+                series.push(Series {
+                    name: match stack_by {
+                        StackBy::Format => format_of(key).name().to_string(),
+                        StackBy::Level => LEVELS[key as usize].to_string(),
+                    },
+                    counts: vec![0; buckets],
+                });
+                series.len() - 1
+            });
+            series[s].counts[b] += 1;
+        }
+        series.sort_by(|a, b| a.name.cmp(&b.name));
+        Histogram {
+            from,
+            to,
+            width,
+            total: (end - start) as u64,
+            series,
+        }
+    }
+
+    /// The time an event sorts by (no time sorts last).
+    fn key_time(&self, i: u32) -> i64 {
+        match self.time_ns[i as usize] {
+            NO_TIME => i64::MAX,
+            t => t,
+        }
+    }
+}
+
+const LEVELS: [&str; 3] = ["ok", "client-error", "server-error"];
+
+fn level_of(status: u16) -> u8 {
+    match status {
+        500.. => 2,
+        400..=499 => 1,
+        _ => 0,
+    }
+}
+
+/// What [`Store::stack`] counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StackField {
+    Sym(Field),
+    Format,
+    Status,
+    Input,
+}
+
+impl StackField {
+    /// A field name as the query language spells it (aliases included).
+    pub fn parse(name: &str) -> Option<StackField> {
+        match query::canonical_field(name)? {
+            query::FieldName::Sym(f) => Some(StackField::Sym(f)),
+            query::FieldName::Format => Some(StackField::Format),
+            query::FieldName::Status => Some(StackField::Status),
+            query::FieldName::Input => Some(StackField::Input),
+            query::FieldName::After | query::FieldName::Before => None,
+        }
+    }
+}
+
+/// How a histogram splits its counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StackBy {
+    /// One series per source format.
+    #[default]
+    Format,
+    /// One series per outcome: ok, client-error (4xx), server-error (5xx).
+    Level,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Histogram {
+    pub from: i64,
+    pub to: i64,
+    /// Nanoseconds per bucket.
+    pub width: i64,
+    /// Events in `[from, to)`.
+    pub total: u64,
+    pub series: Vec<Series>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    pub name: String,
+    pub counts: Vec<u32>,
+}
+
+/// One event for the page's tables.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Row {
+    pub id: u32,
+    #[serde(default)]
+    pub time: String,
+    pub input: u32,
+    pub line: u32,
+    pub offset: u64,
+    pub len: u32,
+    pub format: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub user: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub action: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub namespace: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub pod: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub resource: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub subresource: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub status: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source_ip: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub user_agent: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub host: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+}
+
+impl Row {
+    /// The value of a column by its name in [`Row`] (for the page's tables).
+    pub fn get(&self, column: &str) -> &str {
+        match column {
+            "time" => &self.time,
+            "format" => &self.format,
+            "user" => &self.user,
+            "action" => &self.action,
+            "namespace" => &self.namespace,
+            "pod" => &self.pod,
+            "resource" => &self.resource,
+            "subresource" => &self.subresource,
+            "name" => &self.name,
+            "status" => &self.status,
+            "source_ip" => &self.source_ip,
+            "user_agent" => &self.user_agent,
+            "host" => &self.host,
+            "message" => &self.message,
+            _ => "",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

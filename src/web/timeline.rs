@@ -1,0 +1,466 @@
+//! The timeline: a canvas histogram of the events over time, stacked by
+//! source (or outcome), with findings as markers. Wheel zooms, drag pans,
+//! shift-drag selects a range that becomes `after:`/`before:` in the query,
+//! so every other view follows. Only the histogram's bins cross from the
+//! worker; a redraw touches no event.
+
+use super::app::{self, ask, with};
+use super::dom::{by_id, child, clear, document, on, select_value};
+use crate::ingest::time::{format_rfc3339, parse_rfc3339};
+use crate::protocol::{Answer, ToWorker};
+use crate::report::Report;
+use crate::store::query::without_time;
+use crate::store::{Histogram, StackBy};
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, MouseEvent, WheelEvent};
+
+const PALETTE: [&str; 10] = [
+    "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7",
+    "#9c755f", "#bab0ac",
+];
+/// Space for the time axis at the bottom, in CSS pixels.
+const AXIS: f64 = 22.0;
+/// Space for finding markers at the top.
+const MARKS: f64 = 12.0;
+
+#[derive(Clone, Copy)]
+enum Drag {
+    Pan { x0: f64, view: (i64, i64) },
+    Brush { t0: i64, t1: i64 },
+}
+
+#[derive(Default)]
+pub struct Timeline {
+    /// The time range on screen.
+    view: Option<(i64, i64)>,
+    span: Option<(i64, i64)>,
+    hist: Option<Histogram>,
+    /// Query without time bounds, as the histogram is drawn.
+    q: String,
+    inflight: bool,
+    dirty: bool,
+    /// The range chosen with shift-drag.
+    brush: Option<(i64, i64)>,
+    drag: Option<Drag>,
+    /// Finding times and levels.
+    markers: Vec<(i64, String)>,
+    /// Series names in colour order, stable while a case is open.
+    names: Vec<String>,
+}
+
+fn canvas() -> HtmlCanvasElement {
+    by_id("timeline-canvas").unchecked_into()
+}
+
+pub fn start() {
+    let c = canvas();
+    on(&c, "wheel", |e| {
+        let Some(w) = e.dyn_ref::<WheelEvent>() else {
+            return;
+        };
+        e.prevent_default();
+        let Some(t) = time_at(w.offset_x() as f64) else {
+            return;
+        };
+        let k = if w.delta_y() > 0.0 { 1.25 } else { 0.8 };
+        with(|s| {
+            let tl = &mut s.timeline;
+            if let Some((a, b)) = tl.view {
+                let a2 = t - ((t - a) as f64 * k) as i64;
+                let b2 = t + ((b - t) as f64 * k) as i64;
+                if b2 - a2 > 1_000_000 {
+                    tl.view = Some((a2, b2));
+                }
+            }
+        });
+        request();
+    });
+    on(&c, "mousedown", |e| {
+        let Some(m) = e.dyn_ref::<MouseEvent>() else {
+            return;
+        };
+        let x = m.offset_x() as f64;
+        let t = time_at(x);
+        with(|s| {
+            let tl = &mut s.timeline;
+            tl.drag = match (m.shift_key(), t, tl.view) {
+                (true, Some(t), _) => Some(Drag::Brush { t0: t, t1: t }),
+                (false, _, Some(view)) => Some(Drag::Pan { x0: x, view }),
+                _ => None,
+            };
+        });
+    });
+    on(&c, "mousemove", |e| {
+        let Some(m) = e.dyn_ref::<MouseEvent>() else {
+            return;
+        };
+        let x = m.offset_x() as f64;
+        let width = canvas().client_width().max(1) as f64;
+        let t = time_at(x);
+        let action = with(|s| {
+            let tl = &mut s.timeline;
+            match (tl.drag, t) {
+                (Some(Drag::Brush { t0, .. }), Some(t)) => {
+                    tl.drag = Some(Drag::Brush { t0, t1: t });
+                    1
+                }
+                (Some(Drag::Pan { x0, view }), _) => {
+                    let shift = ((x0 - x) / width * (view.1 - view.0) as f64) as i64;
+                    tl.view = Some((view.0 + shift, view.1 + shift));
+                    2
+                }
+                _ => 0,
+            }
+        });
+        match action {
+            1 => draw(),
+            2 => request(),
+            _ => hover(t),
+        }
+    });
+    let end = |_| {
+        let done = with(|s| s.timeline.drag.take());
+        if let Some(Drag::Brush { t0, t1 }) = done {
+            let (a, b) = (t0.min(t1), t0.max(t1));
+            if b - a > 0 {
+                set_range(Some((a, b)));
+            }
+        }
+    };
+    on(&c, "mouseup", end);
+    on(&c, "mouseleave", end);
+    on(&c, "dblclick", |_| {
+        with(|s| s.timeline.view = padded(s.timeline.span));
+        request();
+    });
+    on(&by_id("range-clear"), "click", |_| set_range(None));
+    on(&by_id("stack-select"), "change", |_| {
+        with(|s| s.timeline.names.clear());
+        request();
+    });
+}
+
+/// Sets (or clears) the selected range and puts it into the query.
+fn set_range(range: Option<(i64, i64)>) {
+    with(|s| s.timeline.brush = range);
+    let q = with(|s| s.q.clone());
+    let mut q = without_time(&q);
+    if let Some((a, b)) = range {
+        q = format!(
+            "{q} after:{} before:{}",
+            format_rfc3339(a),
+            format_rfc3339(b)
+        )
+        .trim()
+        .to_string();
+    }
+    let from_log = with(|s| s.q_from_log);
+    app::set_query(&q, from_log);
+    draw();
+}
+
+fn padded(span: Option<(i64, i64)>) -> Option<(i64, i64)> {
+    let (a, b) = span?;
+    let pad = ((b - a) / 50).max(1_000_000_000);
+    Some((a - pad, b + pad))
+}
+
+/// A new case: markers from its findings, the whole span in view.
+pub fn reset(report: &Report) {
+    let markers = report
+        .findings
+        .iter()
+        .filter_map(|f| Some((parse_rfc3339(f.time.as_deref()?)?, f.level.clone())))
+        .collect();
+    with(|s| {
+        s.timeline = Timeline {
+            markers,
+            ..Timeline::default()
+        }
+    });
+}
+
+/// The query changed: the chart follows (without its time bounds), and a
+/// range from the query is shaded.
+pub fn query_changed(q_without_time: &str) {
+    let full = with(|s| s.q.clone());
+    let range = crate::store::query::parse(&full)
+        .ok()
+        .and_then(|q| Some((q.after?, q.before?)));
+    with(|s| {
+        s.timeline.q = q_without_time.to_string();
+        s.timeline.brush = range;
+    });
+    request();
+}
+
+/// The timeline tab became visible.
+pub fn shown() {
+    draw();
+    request();
+}
+
+fn request() {
+    let ask_now = with(|s| {
+        if !s.ready {
+            return None;
+        }
+        let tl = &mut s.timeline;
+        if tl.inflight {
+            tl.dirty = true;
+            return None;
+        }
+        tl.inflight = true;
+        Some((tl.q.clone(), tl.view))
+    });
+    let Some((q, view)) = ask_now else { return };
+    let width = canvas().client_width().max(300) as usize;
+    let stack_by = if select_value("stack-select") == "level" {
+        StackBy::Level
+    } else {
+        StackBy::Format
+    };
+    ask(
+        "timeline",
+        ToWorker::Histogram {
+            q,
+            from: view.map(|v| v.0),
+            to: view.map(|v| v.1),
+            buckets: (width / 4).clamp(20, 480),
+            stack_by,
+        },
+    );
+}
+
+pub fn on_answer(_id: u64, answer: Answer) {
+    let again = with(|s| {
+        let tl = &mut s.timeline;
+        tl.inflight = false;
+        if let Answer::Histogram { histogram, span } = answer {
+            tl.span = span;
+            if tl.view.is_none() {
+                tl.view = padded(span);
+                // Drawn over the padded view next time.
+                tl.dirty = true;
+            }
+            for series in &histogram.series {
+                if !tl.names.contains(&series.name) {
+                    tl.names.push(series.name.clone());
+                }
+            }
+            tl.hist = Some(histogram);
+        }
+        std::mem::take(&mut tl.dirty)
+    });
+    draw();
+    legend();
+    if again {
+        request();
+    }
+}
+
+fn legend() {
+    let names = with(|s| s.timeline.names.clone());
+    let l = by_id("timeline-legend");
+    clear(&l);
+    for (i, n) in names.iter().enumerate() {
+        let item = child(&l, "span", "", "");
+        let sw = child(&item, "span", "swatch", "");
+        let _ = sw
+            .unchecked_ref::<web_sys::HtmlElement>()
+            .style()
+            .set_property("background", PALETTE[i % PALETTE.len()]);
+        super::dom::text(&item, n);
+    }
+    let item = child(&l, "span", "", "▼ findings");
+    let _ = item;
+}
+
+/// The time under canvas x (CSS pixels).
+fn time_at(x: f64) -> Option<i64> {
+    let (a, b) = with(|s| s.timeline.view)?;
+    let w = canvas().client_width().max(1) as f64;
+    Some(a + ((b - a) as f64 * (x / w).clamp(0.0, 1.0)) as i64)
+}
+
+fn hover(t: Option<i64>) {
+    let text = with(|s| {
+        let h = s.timeline.hist.as_ref()?;
+        let t = t?;
+        if t < h.from || t >= h.to {
+            return None;
+        }
+        let b = ((t - h.from) / h.width.max(1)) as usize;
+        let n: u32 = h.series.iter().filter_map(|s| s.counts.get(b)).sum();
+        let start = h.from + b as i64 * h.width;
+        Some(format!(
+            "{} – {}: {n} events · {} in view",
+            format_rfc3339(start),
+            format_rfc3339(start + h.width),
+            h.total
+        ))
+    });
+    if let Some(t) = text {
+        by_id("timeline-info").set_text_content(Some(&t));
+    }
+}
+
+fn css(name: &str) -> String {
+    web_sys::window()
+        .and_then(|w| {
+            w.get_computed_style(&document().document_element()?)
+                .ok()
+                .flatten()
+        })
+        .and_then(|st| st.get_property_value(name).ok())
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "#888".into())
+}
+
+/// Redraws from the bins at hand.
+pub fn draw() {
+    if with(|s| s.tab != "timeline") {
+        return;
+    }
+    let c = canvas();
+    let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
+    let (cw, chh) = (
+        c.client_width().max(1) as f64,
+        c.client_height().max(1) as f64,
+    );
+    let (pw, ph) = ((cw * dpr) as u32, (chh * dpr) as u32);
+    if c.width() != pw || c.height() != ph {
+        c.set_width(pw);
+        c.set_height(ph);
+    }
+    let Some(ctx) = c
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|x| x.dyn_into::<CanvasRenderingContext2d>().ok())
+    else {
+        return;
+    };
+    let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
+    ctx.set_fill_style_str(&css("--panel"));
+    ctx.fill_rect(0.0, 0.0, cw, chh);
+    let (fg, muted, line, accent) = (css("--fg"), css("--muted"), css("--line"), css("--accent"));
+    let levels = [
+        ("critical", css("--critical")),
+        ("high", css("--high")),
+        ("medium", css("--medium")),
+        ("low", css("--low")),
+    ];
+    with(|s| {
+        let tl = &s.timeline;
+        let Some((a, b)) = tl.view else {
+            ctx.set_fill_style_str(&muted);
+            ctx.set_font("13px system-ui, sans-serif");
+            let _ = ctx.fill_text("No timed events.", 12.0, 24.0);
+            return;
+        };
+        let span = (b - a).max(1) as f64;
+        let x_of = |t: i64| (t - a) as f64 / span * cw;
+        let plot_h = chh - AXIS - MARKS;
+        // Bars.
+        if let Some(h) = &tl.hist {
+            let n = h.series.first().map_or(0, |s| s.counts.len());
+            let mut max = 1u32;
+            for i in 0..n {
+                max = max.max(h.series.iter().map(|s| s.counts[i]).sum());
+            }
+            for i in 0..n {
+                let t0 = h.from + i as i64 * h.width;
+                let (x0, x1) = (x_of(t0), x_of(t0 + h.width));
+                let w = (x1 - x0 - 1.0).max(1.0);
+                let mut y = MARKS + plot_h;
+                for series in &h.series {
+                    let v = series.counts[i];
+                    if v == 0 {
+                        continue;
+                    }
+                    let bh = (v as f64 / max as f64 * (plot_h - 4.0)).max(1.0);
+                    let colour = tl.names.iter().position(|x| *x == series.name).unwrap_or(0);
+                    ctx.set_fill_style_str(PALETTE[colour % PALETTE.len()]);
+                    ctx.fill_rect(x0, y - bh, w, bh);
+                    y -= bh;
+                }
+            }
+            ctx.set_fill_style_str(&muted);
+            ctx.set_font("11px system-ui, sans-serif");
+            let _ = ctx.fill_text(&format!("max {max}/bucket"), 6.0, MARKS + 12.0);
+        }
+        // Axis with about six labels.
+        ctx.set_stroke_style_str(&line);
+        ctx.begin_path();
+        ctx.move_to(0.0, MARKS + plot_h + 0.5);
+        ctx.line_to(cw, MARKS + plot_h + 0.5);
+        ctx.stroke();
+        ctx.set_fill_style_str(&fg);
+        ctx.set_font("11px system-ui, sans-serif");
+        let ticks = (cw / 170.0).floor().max(2.0) as i64;
+        let mut free_from = f64::MIN;
+        for i in 0..=ticks {
+            let t = a + ((b - a) as f64 * i as f64 / ticks as f64) as i64;
+            let label = format_rfc3339(t - t.rem_euclid(1_000_000_000));
+            let label = label.trim_end_matches('Z').replace('T', " ");
+            let x = x_of(t);
+            let tx = (x - 55.0).clamp(2.0, cw - 115.0);
+            if tx >= free_from {
+                let _ = ctx.fill_text(&label, tx, chh - 6.0);
+                free_from = tx + 118.0;
+            }
+            ctx.fill_rect(x, MARKS + plot_h, 1.0, 4.0);
+        }
+        // Findings.
+        for (t, level) in &tl.markers {
+            if *t < a || *t > b {
+                continue;
+            }
+            let x = x_of(*t);
+            let colour = levels
+                .iter()
+                .find(|(l, _)| l == level)
+                .map_or(muted.as_str(), |(_, c)| c.as_str());
+            ctx.set_fill_style_str(colour);
+            ctx.begin_path();
+            ctx.move_to(x - 4.0, 1.0);
+            ctx.line_to(x + 4.0, 1.0);
+            ctx.line_to(x, MARKS - 2.0);
+            ctx.close_path();
+            ctx.fill();
+            ctx.fill_rect(x, MARKS, 0.6, plot_h);
+        }
+        // The range: being dragged, or chosen.
+        let range = match tl.drag {
+            Some(Drag::Brush { t0, t1 }) => Some((t0.min(t1), t0.max(t1))),
+            _ => tl.brush,
+        };
+        if let Some((r0, r1)) = range {
+            let (x0, x1) = (x_of(r0), x_of(r1));
+            ctx.set_global_alpha(0.18);
+            ctx.set_fill_style_str(&accent);
+            ctx.fill_rect(x0, MARKS, (x1 - x0).max(1.0), plot_h);
+            ctx.set_global_alpha(1.0);
+            ctx.set_stroke_style_str(&accent);
+            ctx.stroke_rect(x0, MARKS, (x1 - x0).max(1.0), plot_h);
+        }
+    });
+    let info = with(|s| {
+        let tl = &s.timeline;
+        let h = tl.hist.as_ref()?;
+        Some(match tl.brush {
+            Some((r0, r1)) => format!(
+                "{} events in view · range {} – {} selected",
+                h.total,
+                format_rfc3339(r0),
+                format_rfc3339(r1)
+            ),
+            None => format!("{} events in view", h.total),
+        })
+    });
+    if let Some(info) = info {
+        by_id("timeline-info").set_text_content(Some(&info));
+    }
+}
