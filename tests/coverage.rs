@@ -1,5 +1,6 @@
 //! docs/coverage.md: what the built-in pack detects, generated from
-//! rules/behaviours.yml and the rules' `behaviours` and `covers` fields.
+//! rules/behaviours.yml and the rules' `behaviours` and `covers` fields
+//! (and the code correlations' `CODE_RULES` entries).
 //!
 //! Fails when a listed behaviour has no rule, when a rule names a behaviour
 //! that is not listed, or when the committed docs/coverage.md is not what the
@@ -80,6 +81,20 @@ fn rules() -> Vec<Rule> {
                 },
             });
         }
+    }
+    // Correlations written in code (src/correlate).
+    for c in spoor::correlate::CODE_RULES {
+        out.push(Rule {
+            // Shown where a Sigma rule shows its id's first 8 characters.
+            id: "code".to_string(),
+            name: c.id.to_string(),
+            level: c.level.to_string(),
+            techniques: c.techniques.iter().map(|s| s.to_string()).collect(),
+            behaviours: c.behaviours.iter().map(|s| s.to_string()).collect(),
+            covers: Vec::new(),
+            hides: Vec::new(),
+            is_correlation: true,
+        });
     }
     out
 }

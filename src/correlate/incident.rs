@@ -1,7 +1,7 @@
 //! Incidents: findings joined by shared entities within a time gap, scored
 //! and told in time order.
 
-use super::{clock, tactic, Correlator, Entity, Fact, GAP_NS};
+use super::{clock, tactic, Correlator, Entity, Fact, CODE_RULES, GAP_NS};
 use crate::detect::Finding;
 use crate::ingest::time::format_rfc3339;
 use crate::report::{EvidenceRef, Incident, StoryLine};
@@ -50,12 +50,38 @@ impl Dsu {
     }
 }
 
-/// Whether a group of findings makes an incident: two different rules, or
+/// Whether a group of findings makes an incident: two different rules, at
+/// least one of them medium or worse, resting on at least two records; or
 /// one critical finding. A lone rule firing (however often) is a finding,
-/// not an incident.
+/// not an incident, and so is a lone record however many rules describe
+/// it; low findings alone (routine administration worth a line among the
+/// findings, like sudo or a Falco notice) do not make one either.
 fn qualifies(findings: &[&Finding]) -> bool {
     let rules: BTreeSet<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
-    rules.len() >= 2 || findings.iter().any(|f| level_rank(&f.level) >= 4)
+    let records: BTreeSet<(u32, u64)> = findings
+        .iter()
+        .flat_map(|f| f.evidence.iter().map(|e| (e.input, e.line)))
+        .collect();
+    let worst = findings
+        .iter()
+        .map(|f| level_rank(&f.level))
+        .max()
+        .unwrap_or(0);
+    (rules.len() >= 2 && records.len() >= 2 && worst >= 2) || worst >= 4
+}
+
+/// Whether a finding takes part in incidents. Informational findings record
+/// activity (a change by a person not yet in the allow-list, a login, a
+/// listing): they neither link findings nor join an incident.
+fn takes_part(f: &Finding) -> bool {
+    level_rank(&f.level) >= 1
+}
+
+/// Whether a finding rests on several records (a Sigma or code
+/// correlation): it marks a point in a run of actions rather than a kind
+/// of action, so it does not break a run of like actions in the story.
+fn summarises(f: &Finding) -> bool {
+    f.evidence.len() > 1
 }
 
 /// The incidents of a finished analysis. `findings` is the analysis's final
@@ -64,7 +90,9 @@ pub fn build_incidents(c: &Correlator, findings: &[Finding], paths: &[String]) -
     let path = |i: u32| paths.get(i as usize).cloned().unwrap_or_default();
     // Time order, then place (path, line), then rule: independent of the
     // order inputs were read in.
-    let mut order: Vec<usize> = (0..findings.len()).collect();
+    let mut order: Vec<usize> = (0..findings.len())
+        .filter(|&i| takes_part(&findings[i]))
+        .collect();
     let sort_key = |i: &usize| {
         let f = &findings[*i];
         let at = f.evidence.first().map(|e| (path(e.input), e.line));
@@ -216,14 +244,26 @@ fn story(
     }
     let mut lines: Vec<Line> = Vec::new();
     for (_, group) in by_record {
-        let first = group[0];
+        // A code correlation writes its own sentence about the record (what
+        // it joined it to): it tells the record best.
+        let first = group
+            .iter()
+            .copied()
+            .find(|&i| CODE_RULES.iter().any(|r| r.id == findings[i].rule_id))
+            .unwrap_or(group[0]);
         let f = &findings[first];
         let fact = facts[first];
         let mut titles: Vec<String> = Vec::new();
+        // Titles of the findings about this record alone: with the action,
+        // what decides whether consecutive records fold into one sentence.
+        let mut own_titles: Vec<String> = Vec::new();
         let mut evidence: Vec<EvidenceRef> = Vec::new();
         for &i in &group {
             if !titles.contains(&findings[i].title) {
                 titles.push(findings[i].title.clone());
+            }
+            if !summarises(&findings[i]) && !own_titles.contains(&findings[i].title) {
+                own_titles.push(findings[i].title.clone());
             }
             for e in &findings[i].evidence {
                 let r = EvidenceRef {
@@ -244,14 +284,21 @@ fn story(
             ),
             None => (None, None, f.title.to_lowercase(), f.rule_id.clone()),
         };
-        let mut sorted_titles = titles.clone();
-        sorted_titles.sort();
-        let key = (class, actor.clone(), ip.clone(), sorted_titles);
+        if own_titles.is_empty() {
+            own_titles = titles.clone();
+        }
+        own_titles.sort();
+        let key = (class, actor.clone(), ip.clone(), own_titles);
         if let Some(prev) = lines.last_mut() {
             if prev.key == key {
                 prev.more += 1;
                 prev.until = f.time_ns;
                 prev.findings.extend(group.iter().copied());
+                for t in titles {
+                    if !prev.titles.contains(&t) {
+                        prev.titles.push(t);
+                    }
+                }
                 for r in evidence {
                     if !prev.evidence.contains(&r) && prev.evidence.len() < MAX_LINE_EVIDENCE {
                         prev.evidence.push(r);

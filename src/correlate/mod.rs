@@ -54,6 +54,63 @@ const MAX_USES_PER_BINDING: usize = 8;
 /// Most entities kept per finding.
 const MAX_FACT_ENTITIES: usize = 24;
 
+/// A correlation written in code (this module), described like a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeRule {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub level: &'static str,
+    pub techniques: &'static [&'static str],
+    /// Behaviours of rules/behaviours.yml it detects (like the `behaviours`
+    /// field of the built-in Sigma rules).
+    pub behaviours: &'static [&'static str],
+}
+
+const BINDING_USED: CodeRule = CodeRule {
+    id: "spoor-correlate-binding-used",
+    title: "RBAC Binding Created, Then Used",
+    level: "high",
+    techniques: &["T1098"],
+    behaviours: &["rbac.binding_used"],
+};
+const TOKEN_NEW_ADDRESS: CodeRule = CodeRule {
+    id: "spoor-correlate-token-new-address",
+    title: "Secrets Read, Then a Service Account Used From a New Address",
+    level: "high",
+    techniques: &["T1528", "T1550.001"],
+    behaviours: &["cred.sa_token_external"],
+};
+const NODE_ELSEWHERE: CodeRule = CodeRule {
+    id: "spoor-correlate-node-identity-elsewhere",
+    title: "Node Identity Used From Another Address",
+    level: "high",
+    techniques: &["T1078", "T1552.004"],
+    behaviours: &["authn.system_user_public_ip"],
+};
+const PERSON_NEW_ADDRESS: CodeRule = CodeRule {
+    id: "spoor-correlate-person-new-address",
+    title: "Personal Identity Used From a New Public Address and Client",
+    level: "high",
+    techniques: &["T1078", "T1552.001"],
+    behaviours: &["authn.person_new_address"],
+};
+const EXEC_THEN_ACTIVITY: CodeRule = CodeRule {
+    id: "spoor-correlate-exec-then-activity",
+    title: "Exec Into a Pod, Then an Alert or Suspicious Output From It",
+    level: "high",
+    techniques: &["T1609", "T1059"],
+    behaviours: &["exec.exec_attach"],
+};
+
+/// Every code correlation, in the order they run.
+pub const CODE_RULES: &[CodeRule] = &[
+    BINDING_USED,
+    TOKEN_NEW_ADDRESS,
+    NODE_ELSEWHERE,
+    PERSON_NEW_ADDRESS,
+    EXEC_THEN_ACTIVITY,
+];
+
 /// What is known about one entity.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EntityStats {
@@ -113,6 +170,8 @@ struct IpUse {
     first: i64,
     at: At,
     pod: Option<String>,
+    /// User agent of the first use.
+    agent: Option<String>,
 }
 
 /// A notable event kept for the code correlations.
@@ -135,7 +194,7 @@ pub struct Correlator {
     pod_node: BTreeMap<String, String>,
     /// Short container id → `ns/pod`.
     container_pod: BTreeMap<String, String>,
-    /// Node and service-account identities → addresses used.
+    /// Node, service-account and personal identities → addresses used.
     identity_ips: BTreeMap<String, Vec<IpUse>>,
     /// Source addresses of the control plane.
     control_ips: BTreeSet<String>,
@@ -282,10 +341,12 @@ impl Correlator {
         }
         let Some(t) = t else { return };
         let ok = e.success != Some(false);
-        // Addresses of node and service-account identities.
+        // Addresses of node, service-account and personal identities.
         if let (Some(ip), true) = (
             &ip,
-            user.starts_with("system:node:") || user.starts_with("system:serviceaccount:"),
+            user.starts_with("system:node:")
+                || user.starts_with("system:serviceaccount:")
+                || personal_identity(user),
         ) {
             let pod = entity::token_pod(record);
             let known = self.identity_ips.contains_key(user);
@@ -295,10 +356,11 @@ impl Correlator {
                 match uses.iter_mut().find(|u| &u.ip == ip) {
                     Some(u) => {
                         u.count += 1;
-                        if t < u.first {
+                        if (t, at) < (u.first, u.at) {
                             u.first = t;
                             u.at = at;
                             u.pod = pod;
+                            u.agent = e.user_agent.clone();
                         }
                     }
                     None if !full => uses.push(IpUse {
@@ -307,6 +369,7 @@ impl Correlator {
                         first: t,
                         at,
                         pod,
+                        agent: e.user_agent.clone(),
                     }),
                     None => {}
                 }
@@ -532,6 +595,7 @@ impl Correlator {
         self.binding_then_use(&mut out);
         self.token_from_new_address(&mut out);
         self.node_identity_elsewhere(&mut out);
+        self.person_from_new_address(&mut out);
         self.exec_then_activity(&mut out);
         out
     }
@@ -539,18 +603,17 @@ impl Correlator {
     fn emit(
         &mut self,
         out: &mut Vec<Finding>,
-        rule: (&str, &str, &str, &[&str]),
+        rule: &CodeRule,
         time: i64,
         (first, here): (At, At),
         entities: Vec<Entity>,
         action: Action,
     ) {
-        let (rule_id, title, level, techniques) = rule;
         let finding = Finding {
-            rule_id: rule_id.to_string(),
-            title: title.to_string(),
-            level: level.to_string(),
-            techniques: techniques.iter().map(|s| s.to_string()).collect(),
+            rule_id: rule.id.to_string(),
+            title: rule.title.to_string(),
+            level: rule.level.to_string(),
+            techniques: rule.techniques.iter().map(|s| s.to_string()).collect(),
             time_ns: Some(time),
             evidence: if first == here {
                 vec![here.evidence()]
@@ -610,12 +673,7 @@ impl Correlator {
             );
             self.emit(
                 out,
-                (
-                    "spoor-correlate-binding-used",
-                    "RBAC Binding Created, Then Used",
-                    "high",
-                    &["T1098"],
-                ),
+                &BINDING_USED,
                 u.time,
                 (b.at, u.at),
                 entities,
@@ -689,12 +747,7 @@ impl Correlator {
             );
             self.emit(
                 out,
-                (
-                    "spoor-correlate-token-new-address",
-                    "Secrets Read, Then a Service Account Used From a New Address",
-                    "high",
-                    &["T1528", "T1550.001"],
-                ),
+                &TOKEN_NEW_ADDRESS,
                 u.first,
                 (r.at, u.at),
                 entities,
@@ -744,12 +797,7 @@ impl Correlator {
             );
             self.emit(
                 out,
-                (
-                    "spoor-correlate-node-identity-elsewhere",
-                    "Node Identity Used From Another Address",
-                    "high",
-                    &["T1078", "T1552.004"],
-                ),
+                &NODE_ELSEWHERE,
                 u.first,
                 (u.at, u.at),
                 entities,
@@ -758,6 +806,73 @@ impl Correlator {
                     ip: Some(u.ip.clone()),
                     text,
                     class: format!("node-elsewhere {user}"),
+                },
+            );
+        }
+    }
+
+    /// A person's identity, seen first from an address inside the private
+    /// ranges, later used from a public address it had not used before with
+    /// another client (user agent): a stolen kubeconfig or token used from
+    /// the thief's machine. Code, not Sigma: "the address and client it
+    /// usually uses" is learnt from the whole log (across rotated segments,
+    /// in event-time order), which no Sigma condition can refer to.
+    fn person_from_new_address(&mut self, out: &mut Vec<Finding>) {
+        let cluster = self.cluster_addresses();
+        let mut found = Vec::new();
+        for (user, uses) in &self.identity_ips {
+            if !personal_identity(user) {
+                continue;
+            }
+            for u in uses {
+                if internal_ip(&u.ip) || cluster.contains(&u.ip) {
+                    continue;
+                }
+                // The earliest earlier use from a private address, with
+                // another client.
+                let before = uses
+                    .iter()
+                    .filter(|v| {
+                        internal_ip(&v.ip)
+                            && (v.first, v.at) < (u.first, u.at)
+                            && v.agent != u.agent
+                    })
+                    .min_by_key(|v| (v.first, v.at));
+                if let Some(v) = before {
+                    found.push((user.clone(), u.clone(), v.clone()));
+                }
+            }
+        }
+        for (user, u, v) in found {
+            let entities = vec![
+                Entity::new("identity", user.clone()),
+                Entity::new("ip", u.ip.clone()),
+            ];
+            let agent = |a: &Option<String>| {
+                a.as_deref()
+                    .map(|a| format!(" with {}", a.trim()))
+                    .unwrap_or_default()
+            };
+            let text = format!(
+                "acted for the first time from {}{} ({} requests), an address outside the private ranges, after using {}{} since {}",
+                u.ip,
+                agent(&u.agent),
+                u.count,
+                v.ip,
+                agent(&v.agent),
+                clock(v.first)
+            );
+            self.emit(
+                out,
+                &PERSON_NEW_ADDRESS,
+                u.first,
+                (u.at, u.at),
+                entities,
+                Action {
+                    actor: Some(user.clone()),
+                    ip: Some(u.ip.clone()),
+                    text,
+                    class: format!("person-new-address {user}"),
                 },
             );
         }
@@ -813,21 +928,20 @@ impl Correlator {
                 ),
                 class: format!("exec-then {pod}"),
             };
-            self.emit(
-                out,
-                (
-                    "spoor-correlate-exec-then-activity",
-                    "Exec Into a Pod, Then an Alert or Suspicious Output From It",
-                    "high",
-                    &["T1609", "T1059"],
-                ),
-                t,
-                (x.at, at),
-                entities,
-                action,
-            );
+            self.emit(out, &EXEC_THEN_ACTIVITY, t, (x.at, at), entities, action);
         }
     }
+}
+
+/// A person (or a pipeline's own credential): neither a `system:` identity
+/// (nodes, service accounts, the control plane), nor anonymous, nor a
+/// managed control plane's own account.
+fn personal_identity(user: &str) -> bool {
+    !user.is_empty()
+        && !user.starts_with("system:")
+        && !user.starts_with("eks:")
+        && !ubiquitous_identity(user)
+        && !matches!(user, "aksService" | "masterclient" | "nodeclient")
 }
 
 /// `HH:MM:SS` (UTC) of a time.

@@ -28,6 +28,7 @@ use crate::ingest::time::format_rfc3339;
 use crate::ingest::Diagnostic;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 
 pub const SCHEMA: &str = "spoor.report/1";
 
@@ -179,6 +180,13 @@ pub struct Finding {
     pub time: Option<String>,
     pub evidence: Vec<EvidenceRef>,
     pub matched: Vec<(String, String)>,
+    /// Who and what the record that completed the finding is about:
+    /// `user`, `impersonated_user`, `source_ip`, `host`, `namespace`, `pod`,
+    /// `container`, `action`, `resource`, `object` (only those it names).
+    /// Absent when the record names none of them (and for the code
+    /// correlations of `crate::correlate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -322,6 +330,7 @@ impl Report {
                         })
                         .collect(),
                     matched: f.matched.clone(),
+                    context: (!f.context.is_empty()).then(|| f.context.iter().cloned().collect()),
                 })
                 .collect(),
             incidents,
