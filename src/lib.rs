@@ -9,9 +9,11 @@
 //! (`src/web/`) are thin shells over the same code.
 
 pub mod analysis;
+pub mod case;
 pub mod correlate;
 pub mod detect;
 pub mod event;
+pub mod explain;
 pub mod generate;
 pub mod ingest;
 pub mod patterns;

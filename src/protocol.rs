@@ -75,6 +75,15 @@ pub enum ToWorker {
         fields: Vec<String>,
         top: usize,
     },
+    /// The case's report in an export format (`report::ExportFormat` name);
+    /// `note` is the analyst's note for the HTML report.
+    Export {
+        format: String,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// What a loaded rule says about itself (description, why, next steps).
+    Rule { rule_id: String },
 }
 
 /// The worker's answer to one [`Request`].
@@ -104,6 +113,16 @@ pub enum Answer {
         total: usize,
         span: Option<(i64, i64)>,
         fields: Vec<(String, Vec<(String, u64)>)>,
+    },
+    /// A rendered export, ready to download.
+    Export {
+        format: String,
+        file_name: String,
+        media_type: String,
+        text: String,
+    },
+    Rule {
+        info: Option<Box<crate::detect::RuleInfo>>,
     },
     /// The request could not be answered; `column` points into a bad query.
     Error {
@@ -183,5 +202,22 @@ mod tests {
         };
         assert_eq!(FromWorker::from_json(&a.to_json()).unwrap(), a);
         assert!(Request::from_json(r#"{"id":1,"tag":"t","type":"drop_tables"}"#).is_err());
+        // No request field may clash with the envelope's `id`, `tag` or `type`.
+        for body in [
+            ToWorker::Export {
+                format: "sarif".into(),
+                note: Some("n".into()),
+            },
+            ToWorker::Rule {
+                rule_id: "r-1".into(),
+            },
+        ] {
+            let r = Request {
+                id: 9,
+                tag: "t".into(),
+                body,
+            };
+            assert_eq!(Request::from_json(&r.to_json()).unwrap(), r);
+        }
     }
 }

@@ -6,6 +6,7 @@
 use crate::analysis::Analysis;
 use crate::ingest::time::format_rfc3339;
 use crate::protocol::{Answer, ToWorker};
+use crate::report::{ExportFormat, ExportOptions, Report};
 use crate::store::query::{self, term};
 use crate::store::{Field, StackField, Store};
 use std::rc::Rc;
@@ -17,6 +18,10 @@ pub const MAX_EVIDENCE: usize = 50;
 
 pub struct Session {
     analysis: Analysis,
+    /// The case's report, for exports.
+    report: Option<Report>,
+    /// Whether the events are loaded (not for a case opened from a file).
+    logs: bool,
     /// The last query and its matches, so paging costs nothing.
     cache: Option<(String, Rc<Vec<u32>>)>,
     empty: Store,
@@ -27,9 +32,36 @@ impl Session {
     pub fn new(analysis: Analysis) -> Self {
         Session {
             analysis,
+            report: None,
+            logs: true,
             cache: None,
             empty: Store::new(),
         }
+    }
+
+    /// A saved case's report without its logs: exports and rule
+    /// documentation are answered, questions about events are not.
+    pub fn without_logs(report: Report) -> Self {
+        let mut analysis = Analysis::new(&crate::detect::builtin_sources());
+        analysis.finish();
+        Session {
+            logs: false,
+            ..Session::new(analysis).with_report(report)
+        }
+    }
+
+    pub fn with_report(mut self, report: Report) -> Self {
+        self.report = Some(report);
+        self
+    }
+
+    /// Whether the case's events are loaded (false for a saved case).
+    pub fn has_logs(&self) -> bool {
+        self.logs
+    }
+
+    pub fn report(&self) -> Option<&Report> {
+        self.report.as_ref()
     }
 
     pub fn analysis(&self) -> &Analysis {
@@ -54,6 +86,16 @@ impl Session {
     }
 
     pub fn answer(&mut self, request: &ToWorker) -> Answer {
+        match request {
+            ToWorker::Export { format, note } => return self.export(format, note.clone()),
+            ToWorker::Rule { rule_id } => {
+                return Answer::Rule {
+                    info: self.analysis.rule(rule_id).cloned().map(Box::new),
+                }
+            }
+            _ if !self.logs => return error(NO_LOGS),
+            _ => {}
+        }
         match request {
             ToWorker::Query { q, offset, limit } => match self.matches(q) {
                 Ok(ids) => self.rows(q, &ids, *offset, *limit),
@@ -127,6 +169,35 @@ impl Session {
                 }
             }
             ToWorker::Raw { .. } => error("raw records are read by the worker"),
+            // Answered above.
+            ToWorker::Export { format, note } => self.export(format, note.clone()),
+            ToWorker::Rule { rule_id } => Answer::Rule {
+                info: self.analysis.rule(rule_id).cloned().map(Box::new),
+            },
+        }
+    }
+
+    /// The report rendered by [`crate::report::render`], as a download.
+    pub fn export(&self, format: &str, note: Option<String>) -> Answer {
+        let Some(report) = &self.report else {
+            return error("there is no report to export yet");
+        };
+        let format: ExportFormat = match format.parse() {
+            Ok(f) => f,
+            Err(e) => return error(&e),
+        };
+        let options = ExportOptions {
+            note: note.filter(|n| !n.trim().is_empty()),
+            ..ExportOptions::default()
+        };
+        match crate::report::render(report, format, &options) {
+            Ok(text) => Answer::Export {
+                format: format.name().to_string(),
+                file_name: format!("spoor-report.{}", format.extension()),
+                media_type: format.media_type().to_string(),
+                text,
+            },
+            Err(e) => error(&e),
         }
     }
 
@@ -170,6 +241,9 @@ impl Session {
         }
     }
 }
+
+/// The answer to questions about events of a case opened from a file.
+pub const NO_LOGS: &str = "The logs of this case are not loaded (it was opened from a case file, which holds the report but no raw logs): add the log files to query events.";
 
 fn error(message: &str) -> Answer {
     Answer::Error {
@@ -259,5 +333,67 @@ mod tests {
         };
         assert_eq!(fields.len(), 3);
         assert!(!fields[0].1.is_empty());
+    }
+
+    #[test]
+    fn exports_every_format_and_explains_rules() {
+        let s = sample();
+        let report = Report::new(s.analysis());
+        let mut s = s.with_report(report.clone());
+        for f in ExportFormat::ALL {
+            let Answer::Export {
+                format,
+                file_name,
+                text,
+                ..
+            } = s.answer(&ToWorker::Export {
+                format: f.name().into(),
+                note: Some("checked by <me>".into()),
+            })
+            else {
+                panic!("export {f}")
+            };
+            assert_eq!(format, f.name());
+            assert!(file_name.ends_with(f.extension()), "{file_name}");
+            assert!(!text.is_empty(), "{f}");
+            if f == ExportFormat::Html {
+                assert!(text.contains("checked by &lt;me&gt;"), "note in HTML");
+            }
+        }
+        assert!(matches!(
+            s.answer(&ToWorker::Export {
+                format: "xml".into(),
+                note: None
+            }),
+            Answer::Error { .. }
+        ));
+        let rule_id = report.findings[0].rule_id.clone();
+        let Answer::Rule { info: Some(info) } = s.answer(&ToWorker::Rule { rule_id }) else {
+            panic!("rule")
+        };
+        assert!(!info.title.is_empty());
+
+        let mut opened = Session::without_logs(report.clone());
+        let Answer::Error { message, .. } = opened.answer(&ToWorker::Query {
+            q: String::new(),
+            offset: 0,
+            limit: 5,
+        }) else {
+            panic!("no logs")
+        };
+        assert_eq!(message, NO_LOGS);
+        let Answer::Export { text, .. } = opened.answer(&ToWorker::Export {
+            format: "json".into(),
+            note: None,
+        }) else {
+            panic!("export without logs")
+        };
+        assert_eq!(text, report.to_json());
+        assert!(matches!(
+            opened.answer(&ToWorker::Rule {
+                rule_id: report.findings[0].rule_id.clone()
+            }),
+            Answer::Rule { info: Some(_) }
+        ));
     }
 }

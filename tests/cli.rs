@@ -450,3 +450,46 @@ fn rules_explain_and_test() {
         );
     }
 }
+
+#[test]
+fn case_show_renders_a_saved_case_in_any_format() {
+    let report = json_scan(&[]);
+    let findings = report["findings"].as_array().unwrap().len();
+    let dir = tmp().join("case-show");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("case.json");
+    let case = serde_json::json!({
+        "schema": "spoor.case/1",
+        "report": report,
+        "view": "tab=findings&sel=1",
+        "notes": "seen by <ana>",
+    });
+    std::fs::write(&file, case.to_string()).unwrap();
+    let f = file.to_str().unwrap();
+    let out = spoor(&["case", "show", f, "--format", "json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let back: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(back, report);
+    let out = spoor(&["case", "show", f]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&findings.to_string()),
+        "{}",
+        stdout(&out)
+    );
+    let out = spoor(&["case", "show", f, "--format", "html"]);
+    assert!(stdout(&out).contains("seen by &lt;ana&gt;"));
+    let out = spoor(&["case", "show", f, "--format", "sarif"]);
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    // Not a case file: exit 2 naming the problem.
+    let bad = dir.join("report.json");
+    std::fs::write(&bad, report.to_string()).unwrap();
+    let out = spoor(&["case", "show", bad.to_str().unwrap()]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("not a Spoor case file"),
+        "{}",
+        stderr(&out)
+    );
+}

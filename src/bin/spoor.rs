@@ -54,6 +54,32 @@ enum Command {
     },
     /// Mine message templates: every non-empty line gets one pattern.
     Patterns(PatternsArgs),
+    /// Work with case files saved from the page (`spoor.case/1`).
+    Case {
+        #[command(subcommand)]
+        command: CaseCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CaseCommand {
+    /// Render a saved case's report in any export format.
+    Show(CaseShowArgs),
+}
+
+#[derive(clap::Args)]
+struct CaseShowArgs {
+    /// The case file (JSON, schema spoor.case/1).
+    file: PathBuf,
+    /// The report format.
+    #[arg(long, value_parser = export_format(), default_value = "text")]
+    format: ExportFormat,
+    /// Write the report here instead of stdout.
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// The analyst's note for the HTML report (default: the case's notes).
+    #[arg(long)]
+    note: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -232,6 +258,9 @@ fn run() -> ExitCode {
             RulesCommand::Export { dir } => export_rules(&dir),
         },
         Command::Patterns(args) => patterns(args),
+        Command::Case {
+            command: CaseCommand::Show(args),
+        } => case_show(args),
     };
     match result {
         Ok(code) => code,
@@ -734,6 +763,26 @@ fn walk(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
         walk(&entry, out)?;
     }
     Ok(())
+}
+
+fn case_show(args: CaseShowArgs) -> Result<ExitCode, String> {
+    let text = std::fs::read_to_string(&args.file)
+        .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
+    let case = spoor::case::CaseFile::from_json(&text)
+        .map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let options = ExportOptions {
+        note: args
+            .note
+            .or_else(|| Some(case.notes.clone()).filter(|n| !n.trim().is_empty())),
+        color: args.format == ExportFormat::Text
+            && args.output.is_none()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && std::io::stdout().is_terminal(),
+        ..ExportOptions::default()
+    };
+    let out = render(&case.report, args.format, &options)?;
+    write_output(args.output.as_deref(), &out)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn write_output(path: Option<&Path>, text: &str) -> Result<(), String> {

@@ -11,7 +11,7 @@ use super::dom::{
     by_id, child, clear, document, el, human_bytes, input_value, on, row, select_value,
     set_input_value, show, target_closest, thousands,
 };
-use super::{explorer, findings, timeline, views};
+use super::{casefile, explorer, findings, learn, timeline, views};
 use crate::protocol::{Answer, FromWorker, Request, ToWorker};
 use crate::report::Report;
 use crate::store::query::without_time;
@@ -56,10 +56,16 @@ pub struct State {
     pub timeline: timeline::Timeline,
     pub findings: findings::Findings,
     pub theme: String,
+    /// The built-in sample shown (for the walkthrough).
+    pub sample: Option<String>,
+    /// The case's events are loaded (false for a case opened from a file).
+    pub logs: bool,
+    /// The `blob:` URL of the last download, revoked at the next one.
+    pub download_url: Option<String>,
 }
 
 thread_local! {
-    static STATE: RefCell<State> = RefCell::new(State { tab: "case".into(), ..State::default() });
+    static STATE: RefCell<State> = RefCell::new(State { tab: "case".into(), logs: true, ..State::default() });
 }
 
 /// Runs `f` on the page state. Never call DOM code that fires events
@@ -129,8 +135,11 @@ pub fn start() {
             s.files.clear();
             s.report = None;
             s.ready = false;
+            s.sample = None;
         });
         cancel();
+        casefile::case_closed();
+        show(&by_id("walkthrough"), false);
         show(&by_id("results"), false);
         let _ = document()
             .body()
@@ -168,6 +177,8 @@ pub fn start() {
     timeline::start();
     findings::start();
     views::start();
+    casefile::start();
+    learn::start();
     enable_tabs(false);
     let hash = read_hash();
     if let Some(theme) = param(&hash, "theme") {
@@ -196,6 +207,8 @@ fn add_files(files: Vec<File>) {
         return;
     }
     let all = with(|s| {
+        s.sample = None;
+        s.logs = true;
         s.files.extend(files);
         s.files.clone()
     });
@@ -210,14 +223,18 @@ fn add_files(files: Vec<File>) {
 
 /// Analyses a built-in sample incident, generated inside the worker.
 fn open_sample(name: &str) {
-    with(|s| s.files.clear());
+    with(|s| {
+        s.files.clear();
+        s.sample = Some(name.to_string());
+        s.logs = true;
+    });
     let message = Object::new();
     let _ = Reflect::set(&message, &"sample".into(), &JsValue::from_str(name));
     run(&message);
 }
 
 /// Starts a fresh worker on `message`, ending any analysis under way.
-fn run(message: &JsValue) {
+pub fn run(message: &JsValue) {
     cancel_worker();
     if let Some(done) = document()
         .query_selector("[data-testid=analysis-done]")
@@ -324,7 +341,8 @@ fn handle(message: FromWorker) {
             match kind {
                 "explorer" | "xraw" => explorer::on_answer(id, &tag, answer),
                 "timeline" => timeline::on_answer(id, answer),
-                "evidence" | "raw" | "surround" => findings::on_answer(&tag, answer),
+                "evidence" | "raw" | "surround" | "rule" => findings::on_answer(&tag, answer),
+                "export" => casefile::on_answer(answer),
                 "overview" | "entity-rows" | "entity-stacks" => views::on_answer(&tag, answer),
                 _ => {}
             }
@@ -541,6 +559,8 @@ fn render(report: Rc<Report>) {
     explorer::reset();
     timeline::query_changed(&without_time(&q));
     set_tab(&param(&hash, "tab").unwrap_or_else(|| "overview".into()));
+    casefile::case_loaded();
+    learn::case_loaded();
     let done = el("span", "done-marker", "analysis done");
     done.set_attribute("data-testid", "analysis-done").ok();
     let _ = by_id("status").append_child(&done);
@@ -563,6 +583,11 @@ pub fn read_hash() -> Vec<(String, String)> {
     let hash = web_sys::window()
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default();
+    parse_fragment(&hash)
+}
+
+/// `a=1&b=x%20y` (with or without `#`) as decoded pairs.
+pub fn parse_fragment(hash: &str) -> Vec<(String, String)> {
     hash.trim_start_matches('#')
         .split('&')
         .filter(|kv| !kv.is_empty())
@@ -581,7 +606,7 @@ pub fn param(hash: &[(String, String)], key: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-fn replace_hash(fragment: &str) {
+pub fn replace_hash(fragment: &str) {
     let Some(w) = web_sys::window() else { return };
     let url = if fragment.is_empty() {
         w.location().pathname().unwrap_or_default() + &w.location().search().unwrap_or_default()
@@ -602,7 +627,7 @@ fn set_hash_param(key: &str, value: Option<&str>) {
     replace_hash(&encode(&hash));
 }
 
-fn encode(pairs: &[(String, String)]) -> String {
+pub fn encode(pairs: &[(String, String)]) -> String {
     pairs
         .iter()
         .filter(|(_, v)| !v.is_empty())
@@ -663,7 +688,7 @@ fn toggle_theme() {
     write_hash();
 }
 
-fn toggle_help(open: Option<bool>) {
+pub fn toggle_help(open: Option<bool>) {
     let help = by_id("help");
     let open = open.unwrap_or(help.hidden());
     show(&help, open);

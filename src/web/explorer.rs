@@ -194,6 +194,7 @@ pub fn on_answer(_id: u64, tag: &str, answer: Answer) {
             let pane = by_id("explorer-raw");
             if let Some(pre) = pane.query_selector("pre").ok().flatten() {
                 pre.set_text_content(Some(text));
+                super::learn::explain_after(&pre, text);
             }
             if let Some(n) = note {
                 child(&pane, "p", "muted", n);

@@ -192,6 +192,17 @@ pub fn filter_technique(id: &str) {
     app::set_tab("findings");
 }
 
+/// Lists the findings of one rule and selects the first (from the walkthrough).
+pub fn filter_rule(id: &str) {
+    set_select_value("f-rule", id);
+    render_list();
+    app::set_tab("findings");
+    let first = with(|s| s.findings.shown.first().copied());
+    if let Some(i) = first {
+        select(i);
+    }
+}
+
 /// Sets the severity filter (from the overview) and shows the list.
 pub fn filter_severity(level: &str) {
     set_select_value("f-sev", level);
@@ -315,7 +326,7 @@ pub fn step(delta: i64) {
     }
 }
 
-fn select(i: usize) {
+pub fn select(i: usize) {
     let Some(report) = app::report() else { return };
     let Some(f) = report.findings.get(i) else {
         return;
@@ -384,6 +395,15 @@ fn select(i: usize) {
     if !incidents.is_empty() {
         pair("Incident", &incidents.join(", "), "");
     }
+    let doc = child(&d, "div", "rule-doc", "");
+    doc.set_id("rule-doc");
+    attr(&doc, "data-testid", "rule-doc");
+    ask(
+        &format!("rule:{i}"),
+        ToWorker::Rule {
+            rule_id: f.rule_id.clone(),
+        },
+    );
     child(&d, "h4", "", "Why this fired");
     if f.matched.is_empty() {
         child(
@@ -452,6 +472,12 @@ pub fn on_answer(tag: &str, answer: Answer) {
     };
     let needles: Vec<&str> = f.matched.iter().map(|(_, v)| v.as_str()).collect();
     match (kind, answer) {
+        ("rule", Answer::Rule { info }) => {
+            let doc = by_id("rule-doc");
+            clear(&doc);
+            let fallback = report.rules.fired.iter().find(|r| r.id == f.rule_id);
+            rule_doc(&doc, info.as_deref(), fallback);
+        }
         ("evidence", Answer::Rows { rows, total, .. }) => {
             let ev = by_id("evidence");
             clear(&ev);
@@ -501,6 +527,7 @@ pub fn on_answer(tag: &str, answer: Answer) {
             if let Some(pre) = super::dom::document().get_element_by_id(&format!("raw-{k}")) {
                 clear(&pre);
                 highlighted(&pre, &text, &needles);
+                super::learn::explain_after(&pre, &text);
                 if let Some(n) = note {
                     let p = super::dom::el("p", "muted", &n);
                     let _ = pre.after_with_node_1(&p);
@@ -563,10 +590,10 @@ pub fn on_answer(tag: &str, answer: Answer) {
             }
         }
         (_, Answer::Error { message, .. }) => {
-            let id = if kind == "surround" {
-                "surround"
-            } else {
-                "evidence"
+            let id = match kind {
+                "surround" => "surround",
+                "rule" => "rule-doc",
+                _ => "evidence",
             };
             let out = by_id(id);
             clear(&out);
@@ -574,4 +601,87 @@ pub fn on_answer(tag: &str, answer: Answer) {
         }
         _ => {}
     }
+}
+
+/// What the rule says about itself: description, why it matters, what to
+/// check next, ATT&CK and the Kubernetes threat matrix, false positives and
+/// references (as text). From the loaded rule, else from the report.
+fn rule_doc(
+    doc: &Element,
+    info: Option<&crate::detect::RuleInfo>,
+    fallback: Option<&crate::report::RuleDoc>,
+) {
+    let description = info
+        .map(|i| i.description.as_str())
+        .filter(|d| !d.is_empty())
+        .or(fallback.map(|f| f.description.as_str()))
+        .unwrap_or("");
+    let list = |label: &str, items: &[String], ordered: bool| {
+        if items.is_empty() {
+            return;
+        }
+        child(doc, "h4", "", label);
+        let l = child(doc, if ordered { "ol" } else { "ul" }, "", "");
+        for item in items {
+            child(&l, "li", "", item);
+        }
+    };
+    let empty = Vec::new();
+    child(doc, "h4", "", "About this rule");
+    let p = child(
+        doc,
+        "p",
+        "",
+        if description.is_empty() {
+            "The rule has no description."
+        } else {
+            description
+        },
+    );
+    attr(&p, "data-testid", "rule-description");
+    if let Some(i) = info {
+        if !i.why.is_empty() {
+            child(doc, "h4", "", "Why it matters");
+            child(doc, "p", "", &i.why);
+        }
+        list("What to check next", &i.next, true);
+        if !i.matrix.is_empty() {
+            child(doc, "h4", "", "Threat Matrix for Kubernetes");
+            child(doc, "p", "", &i.matrix);
+        }
+    }
+    let techniques = info
+        .map(|i| &i.techniques)
+        .or(fallback.map(|f| &f.techniques))
+        .unwrap_or(&empty);
+    if !techniques.is_empty() {
+        let named: Vec<String> = techniques
+            .iter()
+            .map(|t| {
+                let name = technique_name(t);
+                if name.is_empty() {
+                    t.clone()
+                } else {
+                    format!("{t} — {name}")
+                }
+            })
+            .collect();
+        list("MITRE ATT&CK", &named, false);
+    }
+    list(
+        "False positives",
+        info.map(|i| &i.falsepositives)
+            .filter(|v| !v.is_empty())
+            .or(fallback.map(|f| &f.falsepositives))
+            .unwrap_or(&empty),
+        false,
+    );
+    list(
+        "References",
+        info.map(|i| &i.references)
+            .filter(|v| !v.is_empty())
+            .or(fallback.map(|f| &f.references))
+            .unwrap_or(&empty),
+        false,
+    );
 }

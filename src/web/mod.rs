@@ -4,9 +4,11 @@
 
 pub mod app;
 mod blob;
+mod casefile;
 mod dom;
 mod explorer;
 mod findings;
+mod learn;
 mod timeline;
 mod views;
 pub mod worker;

@@ -472,6 +472,11 @@ pub fn on_answer(tag: &str, answer: Answer) {
                 let _ = body.append_child(&tr);
             }
         }
+        // A case opened from a file: its notice already says so.
+        ("overview", Answer::Error { message, .. }) if message == crate::session::NO_LOGS => {
+            by_id("span-text").set_text_content(Some("– (logs not loaded)"));
+        }
+        (_, Answer::Error { message, .. }) if message == crate::session::NO_LOGS => {}
         (_, Answer::Error { message, .. }) => app::set_status(&message),
         _ => {}
     }

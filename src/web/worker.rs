@@ -84,13 +84,20 @@ fn reply(id: u64, tag: String, answer: Answer) {
 fn answer(request: Request) {
     let Request { id, tag, body } = request;
     if let ToWorker::Raw { input, offset, len } = body {
-        let origin = CASE.with(|c| {
-            c.borrow()
-                .as_ref()
-                .and_then(|c| c.origins.get(input as usize).cloned())
+        let (origin, logs) = CASE.with(|c| {
+            let c = c.borrow();
+            let c = c.as_ref();
+            (
+                c.and_then(|c| c.origins.get(input as usize).cloned()),
+                c.is_none_or(|c| c.session.has_logs()),
+            )
         });
         wasm_bindgen_futures::spawn_local(async move {
             let answer = match origin {
+                None if !logs => Answer::Error {
+                    message: crate::session::NO_LOGS.to_string(),
+                    column: None,
+                },
                 None => Answer::Error {
                     message: format!("no input #{input} in this case"),
                     column: None,
@@ -181,6 +188,18 @@ async fn analyse(data: &JsValue) -> Result<Report, JsValue> {
     CASE.with(|c| c.borrow_mut().take());
     let mut analysis = Analysis::new(&detect::builtin_sources()).with_store();
     let mut origins = Vec::new();
+    if let Some(text) = Reflect::get(data, &"case".into())?.as_string() {
+        // A saved case: its report, no logs.
+        let case = crate::case::CaseFile::from_json(&text).map_err(|e| JsValue::from_str(&e))?;
+        let report = case.report;
+        CASE.with(|c| {
+            *c.borrow_mut() = Some(Case {
+                session: Session::without_logs(report.clone()),
+                origins: Vec::new(),
+            })
+        });
+        return Ok(report);
+    }
     if let Some(name) = Reflect::get(data, &"sample".into())?.as_string() {
         let files = crate::generate::generate(&name, SAMPLE_SEED)?;
         analysis.set_years(YearResolver::with_year(crate::generate::YEAR));
@@ -272,7 +291,7 @@ fn finish(analysis: Analysis, origins: Vec<Origin>) -> Report {
     let report = Report::new(&analysis);
     CASE.with(|c| {
         *c.borrow_mut() = Some(Case {
-            session: Session::new(analysis),
+            session: Session::new(analysis).with_report(report.clone()),
             origins,
         })
     });
