@@ -51,6 +51,16 @@ pub struct RuleSource {
     pub text: String,
 }
 
+/// True when `text` reads as Sigma (a rule or a correlation) rather than a
+/// YAML log: some document has top-level `title:` and `detection:` or
+/// `correlation:` keys. The page uses it to tell dropped rules from logs.
+pub fn looks_like_sigma(text: &str) -> bool {
+    text.split("\n---").any(|doc| {
+        let has = |key: &str| doc.lines().any(|l| l.starts_with(key));
+        has("title:") && (has("detection:") || has("correlation:"))
+    })
+}
+
 /// A rule that did not load or cannot apply, with the reason.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleFailure {
@@ -958,6 +968,19 @@ fn format_number(n: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sigma_text_is_told_from_yaml_logs() {
+        for rule in builtin_sources() {
+            assert!(looks_like_sigma(&rule.text), "{}", rule.origin);
+        }
+        let gke = "insertId: abc\nlogName: projects/p/logs/cloudaudit.googleapis.com%2Factivity\nprotoPayload:\n  methodName: io.k8s.core.v1.pods.create\n";
+        assert!(!looks_like_sigma(gke));
+        assert!(!looks_like_sigma("title: only a title\n"));
+        assert!(looks_like_sigma(
+            "---\ntitle: c\ncorrelation:\n  type: event_count\n"
+        ));
+    }
+
     use super::*;
     use crate::event::{Event as Normalized, Location};
     use serde_json::json;

@@ -186,7 +186,6 @@ const SAMPLE_SEED: u64 = 1;
 /// The message is `{files: File[]}` or `{sample: "scenario name"}`.
 async fn analyse(data: &JsValue) -> Result<Report, JsValue> {
     CASE.with(|c| c.borrow_mut().take());
-    let mut analysis = Analysis::new(&detect::builtin_sources()).with_store();
     let mut origins = Vec::new();
     if let Some(text) = Reflect::get(data, &"case".into())?.as_string() {
         // A saved case: its report, no logs.
@@ -202,6 +201,7 @@ async fn analyse(data: &JsValue) -> Result<Report, JsValue> {
     }
     if let Some(name) = Reflect::get(data, &"sample".into())?.as_string() {
         let files = crate::generate::generate(&name, SAMPLE_SEED)?;
+        let mut analysis = Analysis::new(&detect::builtin_sources()).with_store();
         analysis.set_years(YearResolver::with_year(crate::generate::YEAR));
         for (index, file) in files.into_iter().enumerate() {
             let total = file.bytes.len() as u64;
@@ -224,8 +224,18 @@ async fn analyse(data: &JsValue) -> Result<Report, JsValue> {
         return Ok(finish(analysis, origins));
     }
     let files: Array = Reflect::get(data, &"files".into())?.dyn_into()?;
-    for (index, file) in files.iter().enumerate() {
+    // Sigma rule files dropped with the logs join the built-in pack.
+    let mut rules = detect::builtin_sources();
+    let mut logs = Vec::new();
+    for file in files.iter() {
         let file: File = file.dyn_into()?;
+        match rule_file(&file).await? {
+            Some(rule) => rules.push(rule),
+            None => logs.push(file),
+        }
+    }
+    let mut analysis = Analysis::new(&rules).with_store();
+    for (index, file) in logs.into_iter().enumerate() {
         // Set when the file came from a folder pick; web-sys lacks a getter.
         let relative = Reflect::get(&file, &"webkitRelativePath".into())
             .ok()
@@ -267,6 +277,26 @@ async fn analyse(data: &JsValue) -> Result<Report, JsValue> {
     analysis.finish();
     Ok(finish(analysis, origins))
 }
+
+/// The text of a dropped `.yml`/`.yaml` file when it is a Sigma rule (not,
+/// say, a YAML log export).
+async fn rule_file(file: &File) -> Result<Option<detect::RuleSource>, JsValue> {
+    let name = file.name().to_ascii_lowercase();
+    if !(name.ends_with(".yml") || name.ends_with(".yaml")) || file.size() > MAX_RULE_FILE {
+        return Ok(None);
+    }
+    let text = wasm_bindgen_futures::JsFuture::from(file.text())
+        .await?
+        .as_string()
+        .unwrap_or_default();
+    Ok(detect::looks_like_sigma(&text).then(|| detect::RuleSource {
+        origin: file.name(),
+        text,
+    }))
+}
+
+/// Larger YAML files are read as logs, never as rules.
+const MAX_RULE_FILE: f64 = 1024.0 * 1024.0;
 
 /// Records where the inputs `before..` of the analysis (one file, or the
 /// members of an archive) can be re-read.
