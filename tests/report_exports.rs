@@ -263,13 +263,32 @@ fn the_markdown_schema_documents_every_top_level_field() {
 #[test]
 fn min_level_and_window_filter_findings_and_events() {
     let all = case();
-    let none = case_with(Filter {
+    // The case's only critical finding is the anonymous user bound to
+    // cluster-admin: min_level keeps exactly the critical findings.
+    let critical = case_with(Filter {
         min_level: Some(Level::Critical),
         ..Default::default()
     });
-    assert!(none.findings.is_empty());
-    assert_eq!(none.filters.min_level.as_deref(), Some("critical"));
-    assert_eq!(none.summary.events, all.summary.events);
+    let expected: Vec<_> = all
+        .findings
+        .iter()
+        .filter(|f| f.level == "critical")
+        .cloned()
+        .collect();
+    assert!(!expected.is_empty() && expected.len() < all.findings.len());
+    assert_eq!(critical.findings, expected);
+    assert_eq!(critical.filters.min_level.as_deref(), Some("critical"));
+    assert_eq!(critical.summary.events, all.summary.events);
+    // `high` keeps high and critical findings only.
+    let high = case_with(Filter {
+        min_level: Some(Level::High),
+        ..Default::default()
+    });
+    assert!(high
+        .findings
+        .iter()
+        .all(|f| f.level == "high" || f.level == "critical"));
+    assert!(high.findings.len() < all.findings.len());
 
     let times: Vec<i64> = all
         .findings

@@ -61,6 +61,9 @@ pub struct CodeRule {
     pub title: &'static str,
     pub level: &'static str,
     pub techniques: &'static [&'static str],
+    /// What it means, for the report's rule descriptions (like a Sigma
+    /// rule's `description`).
+    pub description: &'static str,
     /// Behaviours of rules/behaviours.yml it detects (like the `behaviours`
     /// field of the built-in Sigma rules).
     pub behaviours: &'static [&'static str],
@@ -71,6 +74,7 @@ const BINDING_USED: CodeRule = CodeRule {
     title: "RBAC Binding Created, Then Used",
     level: "high",
     techniques: &["T1098"],
+    description: "A RoleBinding or ClusterRoleBinding was created, and within the hour the API server allowed a request because of that binding (its authorization reason names it): the new permission was put to use.",
     behaviours: &["rbac.binding_used"],
 };
 const TOKEN_NEW_ADDRESS: CodeRule = CodeRule {
@@ -78,6 +82,7 @@ const TOKEN_NEW_ADDRESS: CodeRule = CodeRule {
     title: "Secrets Read, Then a Service Account Used From a New Address",
     level: "high",
     techniques: &["T1528", "T1550.001"],
+    description: "Secrets were read (or a token file was read in a pod), and within the hour a service account was used from an address outside the cluster that it had not used before: a stolen service-account token used from the thief's machine.",
     behaviours: &["cred.sa_token_external"],
 };
 const NODE_ELSEWHERE: CodeRule = CodeRule {
@@ -85,6 +90,7 @@ const NODE_ELSEWHERE: CodeRule = CodeRule {
     title: "Node Identity Used From Another Address",
     level: "high",
     techniques: &["T1078", "T1552.004"],
+    description: "A node's identity (system:node:<name>) made requests from an address other than the node's own (the address it uses most): the kubelet's credentials were taken off the node.",
     behaviours: &["authn.system_user_public_ip"],
 };
 const PERSON_NEW_ADDRESS: CodeRule = CodeRule {
@@ -92,6 +98,7 @@ const PERSON_NEW_ADDRESS: CodeRule = CodeRule {
     title: "Personal Identity Used From a New Public Address and Client",
     level: "high",
     techniques: &["T1078", "T1552.001"],
+    description: "A person's identity, first seen from a private address, was later used from a public address it had not used before and with another client (user agent): a stolen kubeconfig or token used from the thief's machine.",
     behaviours: &["authn.person_new_address"],
 };
 const EXEC_THEN_ACTIVITY: CodeRule = CodeRule {
@@ -99,6 +106,7 @@ const EXEC_THEN_ACTIVITY: CodeRule = CodeRule {
     title: "Exec Into a Pod, Then an Alert or Suspicious Output From It",
     level: "high",
     techniques: &["T1609", "T1059"],
+    description: "Someone opened an exec session in a pod, and within the hour a finding came from inside that pod (a Falco alert, suspicious output in its container log): the session ran an attacker's commands.",
     behaviours: &["exec.exec_attach"],
 };
 

@@ -246,6 +246,36 @@ pub struct EntitySummary {
     pub last_seen: Option<String>,
 }
 
+/// The description of a code correlation (`crate::correlate::CODE_RULES`),
+/// shaped like a Sigma rule's.
+fn code_rule_doc(id: &str) -> Option<RuleDoc> {
+    let r = crate::correlate::CODE_RULES.iter().find(|r| r.id == id)?;
+    let techniques: Vec<String> = r.techniques.iter().map(|t| t.to_string()).collect();
+    Some(RuleDoc {
+        id: r.id.to_string(),
+        title: r.title.to_string(),
+        level: r.level.to_string(),
+        source: "builtin".to_string(),
+        description: r.description.to_string(),
+        tags: techniques
+            .iter()
+            .map(|t| format!("attack.{}", t.to_ascii_lowercase()))
+            .collect(),
+        techniques,
+        references: r
+            .techniques
+            .iter()
+            .map(|t| {
+                format!(
+                    "https://attack.mitre.org/techniques/{}/",
+                    t.replace('.', "/")
+                )
+            })
+            .collect(),
+        falsepositives: Vec::new(),
+    })
+}
+
 /// Most entities listed in a report.
 pub const MAX_REPORT_ENTITIES: usize = 200;
 
@@ -344,7 +374,11 @@ impl Report {
             if report.rules.fired.iter().any(|d| d.id == f.rule_id) {
                 continue;
             }
-            let doc = docs.iter().find(|d| d.id == f.rule_id).cloned();
+            let doc = docs
+                .iter()
+                .find(|d| d.id == f.rule_id)
+                .cloned()
+                .or_else(|| code_rule_doc(&f.rule_id));
             report.rules.fired.push(doc.unwrap_or_else(|| RuleDoc {
                 id: f.rule_id.clone(),
                 title: f.title.clone(),
