@@ -71,3 +71,32 @@ test('dist/ works under a sub-path of a static host', async () => {
     sub.server.close();
   }
 });
+
+test('a Sigma rule file dropped with the logs runs beside the built-in pack', async () => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-rule-'));
+  const rule = join(dir, 'admin-lists.yml');
+  writeFileSync(rule, [
+    'title: Spoor test rule, admin lists',
+    'id: 5f1c2b9e-0d7a-4c3e-9a57-2b6f1e8d4c11',
+    'logsource: {product: kubernetes, service: audit}',
+    'detection:',
+    '  selection: {verb: list, user.username: system:admin}',
+    '  condition: selection',
+    'level: low',
+    '',
+  ].join('\n'));
+  const { page, requests, problems, context } = await openPage(browser);
+  await page.goto(`${origin}/`);
+  await dropFiles(page, DEMO);
+  const without = Number(await page.textContent('[data-testid=findings-count]'));
+  await page.click('#clear-button');
+  await dropFiles(page, [DEMO, rule]);
+  assert.equal(await page.textContent('[data-testid=events-count]'), '37');
+  const withRule = Number(await page.textContent('[data-testid=findings-count]'));
+  assert.equal(withRule, without + 14, 'the demo log has 14 list calls by system:admin');
+  assert.deepEqual(foreign(requests, origin), []);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
