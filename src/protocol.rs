@@ -5,7 +5,7 @@
 //! tests) agree on one definition.
 
 use crate::report::Report;
-use crate::store::{Histogram, Row, StackBy};
+use crate::store::{Histogram, Lanes, Row, StackBy};
 use serde::{Deserialize, Serialize};
 
 /// What the worker tells the page.
@@ -63,6 +63,17 @@ pub enum ToWorker {
         #[serde(default)]
         stack_by: StackBy,
     },
+    /// Swimlanes: the `top` most frequent values of `field` (`user`, `pod`,
+    /// `host`, `ip`, …) among the matches of `q`, each binned over
+    /// `[from, to)` like [`ToWorker::Histogram`].
+    Lanes {
+        q: String,
+        field: String,
+        top: usize,
+        from: Option<i64>,
+        to: Option<i64>,
+        buckets: usize,
+    },
     /// The raw text of one record, re-read from its input.
     Raw { input: u32, offset: u64, len: u64 },
     /// The events a finding cites as evidence.
@@ -101,6 +112,10 @@ pub enum Answer {
         histogram: Histogram,
         /// First and last event time of the whole case.
         span: Option<(i64, i64)>,
+    },
+    Lanes {
+        field: String,
+        lanes: Lanes,
     },
     Raw {
         input: u32,
@@ -210,6 +225,14 @@ mod tests {
             },
             ToWorker::Rule {
                 rule_id: "r-1".into(),
+            },
+            ToWorker::Lanes {
+                q: "verb:get".into(),
+                field: "pod".into(),
+                top: 8,
+                from: None,
+                to: Some(5),
+                buckets: 100,
             },
         ] {
             let r = Request {

@@ -109,18 +109,37 @@ impl Session {
                 stack_by,
             } => match self.matches(q) {
                 Ok(ids) => {
+                    let (from, to) = self.range(*from, *to);
                     let store = self.store();
-                    let span = store.span();
-                    let (lo, hi) = span.map_or((0, 1), |(a, b)| (a, b + 1));
-                    let from = from.unwrap_or(lo);
-                    let to = to.unwrap_or(hi).max(from + 1);
                     Answer::Histogram {
                         histogram: store.histogram(&ids, from, to, *buckets, *stack_by),
-                        span,
+                        span: store.span(),
                     }
                 }
                 Err(e) => bad_query(e),
             },
+            ToWorker::Lanes {
+                q,
+                field,
+                top,
+                from,
+                to,
+                buckets,
+            } => {
+                let Some(by) = StackField::parse(field) else {
+                    return error(&format!("cannot draw lanes by `{field}`"));
+                };
+                match self.matches(q) {
+                    Ok(ids) => {
+                        let (from, to) = self.range(*from, *to);
+                        Answer::Lanes {
+                            field: field.clone(),
+                            lanes: self.store().lanes(by, &ids, *top, from, to, *buckets),
+                        }
+                    }
+                    Err(e) => bad_query(e),
+                }
+            }
             ToWorker::Stacks { q, fields, top } => match self.matches(q) {
                 Ok(ids) => {
                     let store = self.store();
@@ -175,6 +194,13 @@ impl Session {
                 info: self.analysis.rule(rule_id).cloned().map(Box::new),
             },
         }
+    }
+
+    /// A chart's time range: `from`/`to` default to the case's span.
+    fn range(&self, from: Option<i64>, to: Option<i64>) -> (i64, i64) {
+        let (lo, hi) = self.store().span().map_or((0, 1), |(a, b)| (a, b + 1));
+        let from = from.unwrap_or(lo);
+        (from, to.unwrap_or(hi).max(from + 1))
     }
 
     /// The report rendered by [`crate::report::render`], as a download.
@@ -333,6 +359,40 @@ mod tests {
         };
         assert_eq!(fields.len(), 3);
         assert!(!fields[0].1.is_empty());
+    }
+
+    #[test]
+    fn answers_lanes_for_the_selection() {
+        let mut s = sample();
+        let Answer::Lanes { field, lanes } = s.answer(&ToWorker::Lanes {
+            q: "verb:create,delete,patch".into(),
+            field: "user".into(),
+            top: 6,
+            from: None,
+            to: None,
+            buckets: 40,
+        }) else {
+            panic!("lanes")
+        };
+        assert_eq!(field, "user");
+        assert!(!lanes.lanes.is_empty() && lanes.lanes.len() <= 6);
+        for lane in &lanes.lanes {
+            assert_eq!(lane.counts.len(), 40);
+            // Over the whole span every event of the lane is in a bucket.
+            assert_eq!(lane.counts.iter().sum::<u32>() as u64, lane.total);
+        }
+        assert!(lanes.lanes.windows(2).all(|w| w[0].total >= w[1].total));
+        for (field, q) in [("user", "bogus:1"), ("after", "")] {
+            let answer = s.answer(&ToWorker::Lanes {
+                q: q.into(),
+                field: field.into(),
+                top: 3,
+                from: None,
+                to: None,
+                buckets: 10,
+            });
+            assert!(matches!(answer, Answer::Error { .. }), "{field} {q}");
+        }
     }
 
     #[test]

@@ -427,31 +427,82 @@ impl Store {
 
     /// The most frequent values of `field` among `events`, largest first.
     pub fn stack(&self, field: StackField, events: &[u32], top: usize) -> Vec<(String, u64)> {
+        self.top_keys(field, events, top)
+            .into_iter()
+            .map(|(k, n)| (self.key_name(field, k), n))
+            .collect()
+    }
+
+    /// The `top` most frequent keys of `field` among `events` with their
+    /// counts, largest first, ties by name (an empty value is no key).
+    fn top_keys(&self, field: StackField, events: &[u32], top: usize) -> Vec<(u32, u64)> {
         let mut counts: HashMap<u32, u64> = HashMap::new();
         for &i in events {
-            let key = match field {
-                StackField::Sym(f) => self.sym(f, i),
-                StackField::Format => self.format[i as usize] as u32,
-                StackField::Status => self.status[i as usize] as u32,
-                StackField::Input => self.input(i),
-            };
-            *counts.entry(key).or_default() += 1;
+            *counts.entry(self.key(field, i)).or_default() += 1;
         }
-        let mut out: Vec<(String, u64)> = counts
+        let mut out: Vec<(u32, u64, String)> = counts
             .into_iter()
             .filter(|&(k, _)| k != 0 || matches!(field, StackField::Format | StackField::Input))
-            .map(|(k, n)| {
-                let name = match field {
-                    StackField::Sym(f) => self.dicts[f.index()].get(k).to_string(),
-                    StackField::Format => format_of(k as u8).name().to_string(),
-                    StackField::Status | StackField::Input => k.to_string(),
-                };
-                (name, n)
+            .map(|(k, n)| (k, n, self.key_name(field, k)))
+            .collect();
+        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.2.cmp(&b.2)));
+        out.truncate(top);
+        out.into_iter().map(|(k, n, _)| (k, n)).collect()
+    }
+
+    /// Event `i`'s value of `field` as a number (a symbol, format code, …).
+    fn key(&self, field: StackField, i: u32) -> u32 {
+        match field {
+            StackField::Sym(f) => self.sym(f, i),
+            StackField::Format => self.format[i as usize] as u32,
+            StackField::Status => self.status[i as usize] as u32,
+            StackField::Input => self.input(i),
+        }
+    }
+
+    fn key_name(&self, field: StackField, k: u32) -> String {
+        match field {
+            StackField::Sym(f) => self.dicts[f.index()].get(k).to_string(),
+            StackField::Format => format_of(k as u8).name().to_string(),
+            StackField::Status | StackField::Input => k.to_string(),
+        }
+    }
+
+    /// Swimlanes: for each of the `top` most frequent values of `field`
+    /// among `events` (ids in time order), its count there and its counts
+    /// per bucket of `[from, to)`, on the same buckets as
+    /// [`Store::histogram`]. Bounded by `top × buckets` whatever the case size.
+    pub fn lanes(
+        &self,
+        field: StackField,
+        events: &[u32],
+        top: usize,
+        from: i64,
+        to: i64,
+        buckets: usize,
+    ) -> Lanes {
+        let grid = Buckets::new(from, to, buckets);
+        let keys = self.top_keys(field, events, top.clamp(1, MAX_LANES));
+        let mut lanes: Vec<Lane> = keys
+            .iter()
+            .map(|&(k, n)| Lane {
+                name: self.key_name(field, k),
+                total: n,
+                counts: vec![0; grid.count],
             })
             .collect();
-        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        out.truncate(top);
-        out
+        for &i in grid.within(self, events) {
+            let k = self.key(field, i);
+            if let Some(lane) = keys.iter().position(|&(key, _)| key == k) {
+                lanes[lane].counts[grid.of(self.time_ns[i as usize])] += 1;
+            }
+        }
+        Lanes {
+            from: grid.from,
+            to: grid.to,
+            width: grid.width,
+            lanes,
+        }
     }
 
     /// Counts of `events` (ids in time order) per time bucket in
@@ -464,16 +515,12 @@ impl Store {
         buckets: usize,
         stack_by: StackBy,
     ) -> Histogram {
-        let buckets = buckets.clamp(1, 4096);
-        let to = to.max(from + 1);
-        let width = ((to as i128 - from as i128) / buckets as i128).max(1) as i64;
-        let start = events.partition_point(|&i| self.key_time(i) < from);
-        let end = events.partition_point(|&i| self.key_time(i) < to);
+        let grid = Buckets::new(from, to, buckets);
+        let within = grid.within(self, events);
         let mut series: Vec<Series> = Vec::new();
         let mut slot: HashMap<u8, usize> = HashMap::new();
-        for &i in &events[start..end] {
-            let t = self.time_ns[i as usize];
-            let b = (((t as i128 - from as i128) / width as i128) as usize).min(buckets - 1);
+        for &i in within {
+            let b = grid.of(self.time_ns[i as usize]);
             let key = match stack_by {
                 StackBy::Format => self.format[i as usize],
                 StackBy::Level => level_of(self.status[i as usize]),
@@ -484,7 +531,7 @@ impl Store {
                         StackBy::Format => format_of(key).name().to_string(),
                         StackBy::Level => LEVELS[key as usize].to_string(),
                     },
-                    counts: vec![0; buckets],
+                    counts: vec![0; grid.count],
                 });
                 series.len() - 1
             });
@@ -492,10 +539,10 @@ impl Store {
         }
         series.sort_by(|a, b| a.name.cmp(&b.name));
         Histogram {
-            from,
-            to,
-            width,
-            total: (end - start) as u64,
+            from: grid.from,
+            to: grid.to,
+            width: grid.width,
+            total: within.len() as u64,
             series,
         }
     }
@@ -506,6 +553,45 @@ impl Store {
             NO_TIME => i64::MAX,
             t => t,
         }
+    }
+}
+
+/// Lanes per request at most.
+pub const MAX_LANES: usize = 20;
+
+/// Equal time buckets over `[from, to)`, shared by histograms and lanes so
+/// the page can draw them on one axis.
+struct Buckets {
+    from: i64,
+    to: i64,
+    /// Nanoseconds per bucket.
+    width: i64,
+    count: usize,
+}
+
+impl Buckets {
+    fn new(from: i64, to: i64, count: usize) -> Self {
+        let count = count.clamp(1, 4096);
+        let to = to.max(from + 1);
+        let width = ((to as i128 - from as i128) / count as i128).max(1) as i64;
+        Buckets {
+            from,
+            to,
+            width,
+            count,
+        }
+    }
+
+    /// The bucket of a time inside `[from, to)`.
+    fn of(&self, t: i64) -> usize {
+        (((t as i128 - self.from as i128) / self.width as i128) as usize).min(self.count - 1)
+    }
+
+    /// The part of `events` (ids in time order) inside `[from, to)`.
+    fn within<'a>(&self, store: &Store, events: &'a [u32]) -> &'a [u32] {
+        let start = events.partition_point(|&i| store.key_time(i) < self.from);
+        let end = events.partition_point(|&i| store.key_time(i) < self.to);
+        &events[start..end]
     }
 }
 
@@ -566,6 +652,25 @@ pub struct Histogram {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Series {
     pub name: String,
+    pub counts: Vec<u32>,
+}
+
+/// Per-value density strips on the histogram's buckets ([`Store::lanes`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lanes {
+    pub from: i64,
+    pub to: i64,
+    /// Nanoseconds per bucket.
+    pub width: i64,
+    /// Most events first.
+    pub lanes: Vec<Lane>,
+}
+
+/// One value's lane: its events in the selection and per bucket in view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lane {
+    pub name: String,
+    pub total: u64,
     pub counts: Vec<u32>,
 }
 

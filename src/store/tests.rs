@@ -336,3 +336,36 @@ fn million_events_query_latency() {
         top.len()
     );
 }
+
+#[test]
+fn lanes_follow_the_top_values_on_the_histogram_buckets() {
+    let s = store();
+    let all = s.run("").unwrap();
+    let (lo, hi) = s.span().unwrap();
+    let user = StackField::Sym(Field::User);
+    let lanes = s.lanes(user, &all, 2, lo, hi + 1, 3);
+    let h = s.histogram(&all, lo, hi + 1, 3, StackBy::Format);
+    assert_eq!((lanes.from, lanes.to, lanes.width), (h.from, h.to, h.width));
+    let got: Vec<_> = lanes
+        .lanes
+        .iter()
+        .map(|l| (l.name.as_str(), l.total, l.counts.clone()))
+        .collect();
+    // dev-01 at 01:00 and 02:05; admin at 03:30; the untimed ghost and
+    // system:anonymous (a tie at 1, sorting after admin) are left out.
+    assert_eq!(
+        got,
+        vec![("dev-01", 2, vec![1, 1, 0]), ("admin", 1, vec![0, 0, 1])]
+    );
+    // Totals count the whole selection, buckets only the range in view.
+    let early = s.lanes(user, &all, 5, lo, lo + 1, 4);
+    assert_eq!(early.lanes[0].name, "dev-01");
+    assert_eq!(early.lanes[0].total, 2);
+    assert_eq!(early.lanes[0].counts.iter().sum::<u32>(), 1);
+    assert_eq!(early.lanes.len(), 4, "ghost, untimed, still has a lane");
+    // Bounded whatever is asked.
+    let many = s.lanes(user, &all, 10_000, lo, hi, 100_000);
+    assert!(many.lanes.len() <= MAX_LANES);
+    assert_eq!(many.lanes[0].counts.len(), 4096);
+    assert!(s.lanes(user, &[], 5, lo, hi, 10).lanes.is_empty());
+}
