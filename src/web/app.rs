@@ -11,7 +11,7 @@ use super::dom::{
     by_id, child, clear, document, el, human_bytes, input_value, on, row, select_value,
     set_input_value, show, target_closest, thousands,
 };
-use super::{casefile, explorer, findings, learn, timeline, views};
+use super::{casefile, explorer, findings, lanes, learn, timeline, views};
 use crate::protocol::{Answer, FromWorker, Request, ToWorker};
 use crate::report::Report;
 use crate::store::query::without_time;
@@ -341,6 +341,7 @@ fn handle(message: FromWorker) {
             match kind {
                 "explorer" | "xraw" => explorer::on_answer(id, &tag, answer),
                 "timeline" => timeline::on_answer(id, answer),
+                "lanes" => lanes::on_answer(id, answer),
                 "evidence" | "raw" | "surround" | "rule" => findings::on_answer(&tag, answer),
                 "export" => casefile::on_answer(answer),
                 "overview" | "entity-rows" | "entity-stacks" => views::on_answer(&tag, answer),

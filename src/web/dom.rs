@@ -152,3 +152,13 @@ pub fn thousands(n: u64) -> String {
     }
     out
 }
+
+/// 1020 → "17 min", 3725 → "1 h 2 min", 45 → "45 s".
+pub fn duration(seconds: u64) -> String {
+    match seconds {
+        0..=59 => format!("{seconds} s"),
+        60..=3599 if seconds.is_multiple_of(60) => format!("{} min", seconds / 60),
+        60..=3599 => format!("{} min {} s", seconds / 60, seconds % 60),
+        _ => format!("{} h {} min", seconds / 3600, seconds % 3600 / 60),
+    }
+}

@@ -166,6 +166,7 @@ pub fn reset() {
     by_id("explorer-viewport").set_scroll_top(0);
     show(&by_id("explorer-raw"), false);
     by_id("explorer-total").set_text_content(Some("counting…"));
+    super::perf::start("spoor:query");
     request(generation, 0);
 }
 
@@ -231,6 +232,9 @@ pub fn on_answer(_id: u64, tag: &str, answer: Answer) {
             )));
             attr(&t, "data-total", &total.to_string());
             render();
+            if page == 0 {
+                super::perf::end("spoor:query");
+            }
         }
         Answer::Error { message, .. } => {
             with(|s| {

@@ -1,12 +1,17 @@
 //! The timeline: a canvas histogram of the events over time, stacked by
-//! source (or outcome), with findings as markers. Wheel zooms, drag pans,
-//! shift-drag selects a range that becomes `after:`/`before:` in the query,
-//! so every other view follows. Only the histogram's bins cross from the
-//! worker; a redraw touches no event.
+//! source (or outcome), with findings and incidents as markers (a click
+//! selects one), gaps in logging shaded, swimlanes below ([`super::lanes`])
+//! and a text tooltip. Wheel zooms, drag pans, shift-drag selects a range
+//! that becomes `after:`/`before:` in the query, so every other view
+//! follows. Only the histogram's bins cross from the worker; a redraw
+//! touches no event.
 
 use super::app::{self, ask, with};
-use super::dom::{by_id, child, clear, document, on, select_value};
-use crate::ingest::time::{format_rfc3339, parse_rfc3339};
+use super::dom::{attr, by_id, child, clear, document, on, select_value};
+use super::lanes::{self, LaneState};
+use super::marks::{Marks, Pick};
+use super::perf;
+use crate::ingest::time::format_rfc3339;
 use crate::protocol::{Answer, ToWorker};
 use crate::report::Report;
 use crate::store::query::without_time;
@@ -20,8 +25,14 @@ const PALETTE: [&str; 10] = [
 ];
 /// Space for the time axis at the bottom, in CSS pixels.
 const AXIS: f64 = 22.0;
-/// Space for finding markers at the top.
-const MARKS: f64 = 12.0;
+/// Space for markers at the top: findings in the upper row, incidents below.
+const MARKS: f64 = 24.0;
+/// Where the incident row starts.
+const INCIDENT_ROW: f64 = 12.0;
+/// How near (CSS pixels) the pointer must be to a marker to hover or pick it.
+const NEAR: f64 = 5.0;
+/// A drag shorter than this (CSS pixels) is a click.
+const CLICK: f64 = 3.0;
 
 #[derive(Clone, Copy)]
 enum Drag {
@@ -42,8 +53,9 @@ pub struct Timeline {
     /// The range chosen with shift-drag.
     brush: Option<(i64, i64)>,
     drag: Option<Drag>,
-    /// Finding times and levels.
-    markers: Vec<(i64, String)>,
+    /// Findings, incidents and gaps of the case.
+    marks: Marks,
+    pub lanes: LaneState,
     /// Series names in colour order, stable while a case is open.
     names: Vec<String>,
 }
@@ -115,20 +127,33 @@ pub fn start() {
         match action {
             1 => draw(),
             2 => request(),
-            _ => hover(t),
+            _ => hover(x, m.offset_y() as f64),
         }
     });
-    let end = |_| {
+    on(&c, "mouseup", |e| {
+        let Some(m) = e.dyn_ref::<MouseEvent>() else {
+            return;
+        };
+        let (x, y) = (m.offset_x() as f64, m.offset_y() as f64);
+        match with(|s| s.timeline.drag.take()) {
+            Some(Drag::Brush { t0, t1 }) if t0 != t1 => set_range(Some((t0.min(t1), t0.max(t1)))),
+            Some(Drag::Pan { x0, .. }) if (x - x0).abs() < CLICK && y < MARKS => {
+                if let Some(pick) = pick_at(x, y) {
+                    select(pick);
+                }
+            }
+            _ => {}
+        }
+    });
+    on(&c, "mouseleave", |_| {
         let done = with(|s| s.timeline.drag.take());
         if let Some(Drag::Brush { t0, t1 }) = done {
-            let (a, b) = (t0.min(t1), t0.max(t1));
-            if b - a > 0 {
-                set_range(Some((a, b)));
+            if t0 != t1 {
+                set_range(Some((t0.min(t1), t0.max(t1))));
             }
         }
-    };
-    on(&c, "mouseup", end);
-    on(&c, "mouseleave", end);
+        super::dom::show(&by_id("timeline-tip"), false);
+    });
     on(&c, "dblclick", |_| {
         with(|s| s.timeline.view = padded(s.timeline.span));
         request();
@@ -138,6 +163,24 @@ pub fn start() {
         with(|s| s.timeline.names.clear());
         request();
     });
+    lanes::start();
+}
+
+/// The marker under canvas point (x, y), if any.
+fn pick_at(x: f64, y: f64) -> Option<Pick> {
+    let (t0, t1) = (time_at(x - NEAR)?, time_at(x + NEAR)?);
+    with(|s| s.timeline.marks.pick(y >= INCIDENT_ROW, t0, t1))
+}
+
+/// Shows a picked finding (in the findings view) or incident (in the overview).
+fn select(pick: Pick) {
+    match pick {
+        Pick::Finding(i) => {
+            app::set_tab("findings");
+            super::findings::apply_url(&[("sel".to_string(), i.to_string())]);
+        }
+        Pick::Incident(i) => super::views::select_incident(i),
+    }
 }
 
 /// Sets (or clears) the selected range and puts it into the query.
@@ -165,16 +208,12 @@ fn padded(span: Option<(i64, i64)>) -> Option<(i64, i64)> {
     Some((a - pad, b + pad))
 }
 
-/// A new case: markers from its findings, the whole span in view.
+/// A new case: markers from its report, the whole span in view.
 pub fn reset(report: &Report) {
-    let markers = report
-        .findings
-        .iter()
-        .filter_map(|f| Some((parse_rfc3339(f.time.as_deref()?)?, f.level.clone())))
-        .collect();
+    let marks = Marks::new(report);
     with(|s| {
         s.timeline = Timeline {
-            markers,
+            marks,
             ..Timeline::default()
         }
     });
@@ -200,7 +239,9 @@ pub fn shown() {
     request();
 }
 
-fn request() {
+/// Asks for the bins of the view (histogram and lanes), one request in
+/// flight at a time: a change meanwhile asks again when the answer comes.
+pub fn request() {
     let ask_now = with(|s| {
         if !s.ready {
             return None;
@@ -211,10 +252,15 @@ fn request() {
             return None;
         }
         tl.inflight = true;
-        Some((tl.q.clone(), tl.view))
+        Some((tl.q.clone(), tl.view, s.q.clone()))
     });
-    let Some((q, view)) = ask_now else { return };
+    let Some((q, view, full_q)) = ask_now else {
+        return;
+    };
+    perf::start("spoor:timeline-update");
     let width = canvas().client_width().max(300) as usize;
+    let buckets = (width / 4).clamp(20, 480);
+    lanes::request(&full_q, view, buckets);
     let stack_by = if select_value("stack-select") == "level" {
         StackBy::Level
     } else {
@@ -226,7 +272,7 @@ fn request() {
             q,
             from: view.map(|v| v.0),
             to: view.map(|v| v.1),
-            buckets: (width / 4).clamp(20, 480),
+            buckets,
             stack_by,
         },
     );
@@ -254,6 +300,7 @@ pub fn on_answer(_id: u64, answer: Answer) {
     });
     draw();
     legend();
+    perf::end("spoor:timeline-update");
     if again {
         request();
     }
@@ -272,8 +319,11 @@ fn legend() {
             .set_property("background", PALETTE[i % PALETTE.len()]);
         super::dom::text(&item, n);
     }
-    let item = child(&l, "span", "", "▼ findings");
-    let _ = item;
+    child(&l, "span", "", "▼ findings");
+    child(&l, "span", "", "▬ incidents");
+    let gap = child(&l, "span", "", "");
+    child(&gap, "span", "swatch gap-swatch", "");
+    super::dom::text(&gap, "gap in logging");
 }
 
 /// The time under canvas x (CSS pixels).
@@ -283,25 +333,52 @@ fn time_at(x: f64) -> Option<i64> {
     Some(a + ((b - a) as f64 * (x / w).clamp(0.0, 1.0)) as i64)
 }
 
-fn hover(t: Option<i64>) {
-    let text = with(|s| {
-        let h = s.timeline.hist.as_ref()?;
-        let t = t?;
-        if t < h.from || t >= h.to {
-            return None;
+/// The tooltip at canvas point (x, y): the bucket's time range and counts
+/// per series, and the findings, incidents and gaps under the pointer.
+fn hover(x: f64, y: f64) {
+    let (Some(t), Some(t0), Some(t1)) = (time_at(x), time_at(x - NEAR), time_at(x + NEAR)) else {
+        return;
+    };
+    let lines = with(|s| {
+        let tl = &s.timeline;
+        let mut lines = Vec::new();
+        if let Some(h) = tl.hist.as_ref().filter(|h| t >= h.from && t < h.to) {
+            let b = ((t - h.from) / h.width.max(1)) as usize;
+            let n: u32 = h.series.iter().filter_map(|s| s.counts.get(b)).sum();
+            let start = h.from + b as i64 * h.width;
+            lines.push(format!(
+                "{} – {}: {n} events",
+                format_rfc3339(start),
+                format_rfc3339(start + h.width)
+            ));
+            for series in &h.series {
+                match series.counts.get(b) {
+                    Some(&c) if c > 0 => lines.push(format!("{}: {c}", series.name)),
+                    _ => {}
+                }
+            }
         }
-        let b = ((t - h.from) / h.width.max(1)) as usize;
-        let n: u32 = h.series.iter().filter_map(|s| s.counts.get(b)).sum();
-        let start = h.from + b as i64 * h.width;
-        Some(format!(
-            "{} – {}: {n} events · {} in view",
-            format_rfc3339(start),
-            format_rfc3339(start + h.width),
-            h.total
-        ))
+        // Markers only where they are drawn: findings near the pointer in
+        // the marker band, incidents and gaps at its time.
+        let (f0, f1) = if y < MARKS { (t0, t1) } else { (t, t) };
+        lines.extend(tl.marks.describe(f0, f1));
+        lines
     });
-    if let Some(t) = text {
-        by_id("timeline-info").set_text_content(Some(&t));
+    let tip = by_id("timeline-tip");
+    clear(&tip);
+    for line in &lines {
+        child(&tip, "div", "", line);
+    }
+    let width = canvas().client_width() as f64;
+    let style = tip.style();
+    let _ = style.set_property(
+        "left",
+        &format!("{}px", (x + 14.0).min(width - 260.0).max(0.0)),
+    );
+    let _ = style.set_property("top", &format!("{}px", y + 14.0));
+    super::dom::show(&tip, !lines.is_empty());
+    if let Some(first) = lines.first() {
+        by_id("timeline-info").set_text_content(Some(first));
     }
 }
 
@@ -323,6 +400,7 @@ pub fn draw() {
     if with(|s| s.tab != "timeline") {
         return;
     }
+    perf::start("spoor:timeline-draw");
     let c = canvas();
     let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
     let (cw, chh) = (
@@ -363,6 +441,14 @@ pub fn draw() {
         let span = (b - a).max(1) as f64;
         let x_of = |t: i64| (t - a) as f64 / span * cw;
         let plot_h = chh - AXIS - MARKS;
+        // Gaps in logging, behind the bars.
+        ctx.set_fill_style_str(&muted);
+        ctx.set_global_alpha(0.16);
+        for g in tl.marks.gaps_in(a, b) {
+            let (x0, x1) = (x_of(g.from), x_of(g.to));
+            ctx.fill_rect(x0, MARKS, (x1 - x0).max(2.0), plot_h);
+        }
+        ctx.set_global_alpha(1.0);
         // Bars.
         if let Some(h) = &tl.hist {
             let n = h.series.first().map_or(0, |s| s.counts.len());
@@ -413,25 +499,39 @@ pub fn draw() {
             }
             ctx.fill_rect(x, MARKS + plot_h, 1.0, 4.0);
         }
-        // Findings.
-        for (t, level) in &tl.markers {
-            if *t < a || *t > b {
-                continue;
-            }
-            let x = x_of(*t);
-            let colour = levels
+        let colour_of = |level: &str| {
+            levels
                 .iter()
-                .find(|(l, _)| l == level)
-                .map_or(muted.as_str(), |(_, c)| c.as_str());
-            ctx.set_fill_style_str(colour);
+                .find(|(l, _)| *l == level)
+                .map_or(muted.clone(), |(_, c)| c.clone())
+        };
+        // Findings.
+        for f in tl.marks.findings_in(a, b) {
+            let x = x_of(f.time);
+            ctx.set_fill_style_str(&colour_of(&f.level));
             ctx.begin_path();
             ctx.move_to(x - 4.0, 1.0);
             ctx.line_to(x + 4.0, 1.0);
-            ctx.line_to(x, MARKS - 2.0);
+            ctx.line_to(x, INCIDENT_ROW - 3.0);
             ctx.close_path();
             ctx.fill();
             ctx.fill_rect(x, MARKS, 0.6, plot_h);
         }
+        // Incidents, first to last seen.
+        let mut incidents = 0;
+        for i in tl.marks.incidents_in(a, b) {
+            let (x0, x1) = (x_of(i.from), x_of(i.to));
+            ctx.set_fill_style_str(&colour_of(&i.level));
+            ctx.fill_rect(
+                x0,
+                INCIDENT_ROW + 1.0,
+                (x1 - x0).max(3.0),
+                MARKS - INCIDENT_ROW - 4.0,
+            );
+            incidents += 1;
+        }
+        attr(&c, "data-incident-markers", &incidents.to_string());
+        attr(&c, "data-gaps", &tl.marks.gaps_in(a, b).count().to_string());
         // The range: being dragged, or chosen.
         let range = match tl.drag {
             Some(Drag::Brush { t0, t1 }) => Some((t0.min(t1), t0.max(t1))),
@@ -463,4 +563,8 @@ pub fn draw() {
     if let Some(info) = info {
         by_id("timeline-info").set_text_content(Some(&info));
     }
+    if let Some(view) = with(|s| s.timeline.view) {
+        lanes::draw(view, &accent, &line, &css("--panel"));
+    }
+    perf::end("spoor:timeline-draw");
 }

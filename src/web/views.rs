@@ -201,9 +201,11 @@ pub fn case_loaded(report: &Report) {
             "No incidents were assembled from the findings.",
         );
     }
-    for inc in &report.incidents {
+    for (k, inc) in report.incidents.iter().enumerate() {
         let div = child(&list, "div", "incident", "");
         attr(&div, "data-testid", "incident");
+        attr(&div, "data-incident", &k.to_string());
+        attr(&div, "tabindex", "-1");
         let h = child(&div, "div", "", "");
         child(&h, "span", &format!("lvl lvl-{}", inc.level), &inc.level);
         super::dom::text(&h, &format!(" · {} · score {}", inc.id, inc.score));
@@ -221,6 +223,7 @@ pub fn case_loaded(report: &Report) {
             }
         }
     }
+    gaps(report);
     by_id("span-text").set_text_content(Some("…"));
     ask(
         "overview",
@@ -236,6 +239,60 @@ pub fn case_loaded(report: &Report) {
     matrix(report);
     clear(&by_id("entity-summary"));
     clear(&by_id("entity-body"));
+}
+
+/// Stretches with no events from an input that otherwise logs steadily
+/// (deleted or lost logs look like this), as the integrity check found them.
+fn gaps(report: &Report) {
+    let body = by_id("gaps-body");
+    clear(&body);
+    let mut n = 0;
+    for input in &report.inputs {
+        for g in &input.integrity.gaps {
+            let tr = super::dom::row(
+                &body,
+                &[
+                    &input.path,
+                    &g.from,
+                    &g.to,
+                    &super::dom::duration(g.seconds),
+                ],
+            );
+            attr(&tr, "data-testid", "gap-row");
+            n += 1;
+        }
+    }
+    if n == 0 {
+        let tr = super::dom::row(
+            &body,
+            &["No gaps: every input logged without long silences."],
+        );
+        tr.set_class_name("muted");
+        if let Some(cell) = tr.first_element_child() {
+            attr(&cell, "colspan", "4");
+        }
+    }
+}
+
+/// Shows incident `i` in the overview, scrolled into view and focused.
+pub fn select_incident(i: usize) {
+    app::set_tab("overview");
+    let list = by_id("incidents-list");
+    if let Ok(items) = list.query_selector_all("[data-incident]") {
+        for k in 0..items.length() {
+            if let Some(e) = items
+                .item(k)
+                .and_then(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(n).ok())
+            {
+                let this = e.get_attribute("data-incident") == Some(i.to_string());
+                let _ = e.class_list().toggle_with_force("selected", this);
+                if this {
+                    e.scroll_into_view_with_bool(false);
+                    let _ = e.focus();
+                }
+            }
+        }
+    }
 }
 
 fn matrix(report: &Report) {
