@@ -8,7 +8,7 @@ use crate::ingest::time::format_rfc3339;
 use crate::protocol::{Answer, ToWorker};
 use crate::report::{ExportFormat, ExportOptions, Report};
 use crate::store::query::{self, term};
-use crate::store::{Field, StackField, Store};
+use crate::store::{Field, LaneKeys, StackField, Store};
 use std::rc::Rc;
 
 /// Rows returned per request at most.
@@ -24,6 +24,9 @@ pub struct Session {
     logs: bool,
     /// The last query and its matches, so paging costs nothing.
     cache: Option<(String, Rc<Vec<u32>>)>,
+    /// The last swimlanes' values by (query, field, top), so panning and
+    /// zooming only bin.
+    lane_keys: Option<((String, String, usize), LaneKeys)>,
     empty: Store,
 }
 
@@ -35,6 +38,7 @@ impl Session {
             report: None,
             logs: true,
             cache: None,
+            lane_keys: None,
             empty: Store::new(),
         }
     }
@@ -132,9 +136,16 @@ impl Session {
                 match self.matches(q) {
                     Ok(ids) => {
                         let (from, to) = self.range(*from, *to);
+                        let key = (q.trim().to_string(), field.clone(), *top);
+                        let keys = match self.lane_keys.take() {
+                            Some((k, keys)) if k == key => keys,
+                            _ => self.store().lane_keys(by, &ids, *top),
+                        };
+                        let lanes = self.store().lanes(&keys, &ids, from, to, *buckets);
+                        self.lane_keys = Some((key, keys));
                         Answer::Lanes {
                             field: field.clone(),
-                            lanes: self.store().lanes(by, &ids, *top, from, to, *buckets),
+                            lanes,
                         }
                     }
                     Err(e) => bad_query(e),
@@ -382,6 +393,22 @@ mod tests {
             assert_eq!(lane.counts.iter().sum::<u32>() as u64, lane.total);
         }
         assert!(lanes.lanes.windows(2).all(|w| w[0].total >= w[1].total));
+        // Zoomed in: the same lanes (from the cache), binned over less time.
+        let Answer::Lanes { lanes: zoomed, .. } = s.answer(&ToWorker::Lanes {
+            q: "verb:create,delete,patch ".into(),
+            field: "user".into(),
+            top: 6,
+            from: Some(lanes.from),
+            to: Some(lanes.from + lanes.width * 10),
+            buckets: 40,
+        }) else {
+            panic!("zoomed lanes")
+        };
+        for (a, b) in lanes.lanes.iter().zip(&zoomed.lanes) {
+            assert_eq!((&a.name, a.total), (&b.name, b.total));
+            let early: u32 = a.counts[..10].iter().sum();
+            assert_eq!(b.counts.iter().sum::<u32>(), early, "{}", a.name);
+        }
         for (field, q) in [("user", "bogus:1"), ("after", "")] {
             let answer = s.answer(&ToWorker::Lanes {
                 q: q.into(),

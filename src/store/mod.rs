@@ -468,32 +468,41 @@ impl Store {
         }
     }
 
-    /// Swimlanes: for each of the `top` most frequent values of `field`
-    /// among `events` (ids in time order), its count there and its counts
-    /// per bucket of `[from, to)`, on the same buckets as
-    /// [`Store::histogram`]. Bounded by `top × buckets` whatever the case size.
+    /// The values a swimlane chart shows: the `top` most frequent values of
+    /// `field` among `events`. Kept apart from [`Store::lanes`] so panning
+    /// and zooming (same selection, new range) need not count them again.
+    pub fn lane_keys(&self, field: StackField, events: &[u32], top: usize) -> LaneKeys {
+        LaneKeys {
+            field,
+            keys: self.top_keys(field, events, top.clamp(1, MAX_LANES)),
+        }
+    }
+
+    /// Swimlanes: for each value of `keys` (from [`Store::lane_keys`] over
+    /// the same `events`, ids in time order), its count there and its
+    /// counts per bucket of `[from, to)`, on the same buckets as
+    /// [`Store::histogram`]. Bounded by lanes × buckets whatever the case size.
     pub fn lanes(
         &self,
-        field: StackField,
+        keys: &LaneKeys,
         events: &[u32],
-        top: usize,
         from: i64,
         to: i64,
         buckets: usize,
     ) -> Lanes {
         let grid = Buckets::new(from, to, buckets);
-        let keys = self.top_keys(field, events, top.clamp(1, MAX_LANES));
         let mut lanes: Vec<Lane> = keys
+            .keys
             .iter()
             .map(|&(k, n)| Lane {
-                name: self.key_name(field, k),
+                name: self.key_name(keys.field, k),
                 total: n,
                 counts: vec![0; grid.count],
             })
             .collect();
         for &i in grid.within(self, events) {
-            let k = self.key(field, i);
-            if let Some(lane) = keys.iter().position(|&(key, _)| key == k) {
+            let k = self.key(keys.field, i);
+            if let Some(lane) = keys.keys.iter().position(|&(key, _)| key == k) {
                 lanes[lane].counts[grid.of(self.time_ns[i as usize])] += 1;
             }
         }
@@ -518,14 +527,16 @@ impl Store {
         let grid = Buckets::new(from, to, buckets);
         let within = grid.within(self, events);
         let mut series: Vec<Series> = Vec::new();
-        let mut slot: HashMap<u8, usize> = HashMap::new();
+        // Series index per key; an array, not a map: this runs per event.
+        let mut slot = [usize::MAX; 256];
         for &i in within {
             let b = grid.of(self.time_ns[i as usize]);
             let key = match stack_by {
                 StackBy::Format => self.format[i as usize],
                 StackBy::Level => level_of(self.status[i as usize]),
             };
-            let s = *slot.entry(key).or_insert_with(|| {
+            if slot[key as usize] == usize::MAX {
+                slot[key as usize] = series.len();
                 series.push(Series {
                     name: match stack_by {
                         StackBy::Format => format_of(key).name().to_string(),
@@ -533,9 +544,8 @@ impl Store {
                     },
                     counts: vec![0; grid.count],
                 });
-                series.len() - 1
-            });
-            series[s].counts[b] += 1;
+            }
+            series[slot[key as usize]].counts[b] += 1;
         }
         series.sort_by(|a, b| a.name.cmp(&b.name));
         Histogram {
@@ -582,9 +592,14 @@ impl Buckets {
         }
     }
 
-    /// The bucket of a time inside `[from, to)`.
+    /// The bucket of a time inside `[from, to)` (i64 arithmetic when it
+    /// cannot overflow: i128 division is a slow library call in wasm).
     fn of(&self, t: i64) -> usize {
-        (((t as i128 - self.from as i128) / self.width as i128) as usize).min(self.count - 1)
+        let b = match t.checked_sub(self.from) {
+            Some(d) => (d / self.width) as usize,
+            None => ((t as i128 - self.from as i128) / self.width as i128) as usize,
+        };
+        b.min(self.count - 1)
     }
 
     /// The part of `events` (ids in time order) inside `[from, to)`.
@@ -653,6 +668,13 @@ pub struct Histogram {
 pub struct Series {
     pub name: String,
     pub counts: Vec<u32>,
+}
+
+/// The values of one field that get a swimlane, with their counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaneKeys {
+    field: StackField,
+    keys: Vec<(u32, u64)>,
 }
 
 /// Per-value density strips on the histogram's buckets ([`Store::lanes`]).

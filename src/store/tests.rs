@@ -343,7 +343,7 @@ fn lanes_follow_the_top_values_on_the_histogram_buckets() {
     let all = s.run("").unwrap();
     let (lo, hi) = s.span().unwrap();
     let user = StackField::Sym(Field::User);
-    let lanes = s.lanes(user, &all, 2, lo, hi + 1, 3);
+    let lanes = s.lanes(&s.lane_keys(user, &all, 2), &all, lo, hi + 1, 3);
     let h = s.histogram(&all, lo, hi + 1, 3, StackBy::Format);
     assert_eq!((lanes.from, lanes.to, lanes.width), (h.from, h.to, h.width));
     let got: Vec<_> = lanes
@@ -358,14 +358,21 @@ fn lanes_follow_the_top_values_on_the_histogram_buckets() {
         vec![("dev-01", 2, vec![1, 1, 0]), ("admin", 1, vec![0, 0, 1])]
     );
     // Totals count the whole selection, buckets only the range in view.
-    let early = s.lanes(user, &all, 5, lo, lo + 1, 4);
+    let early = s.lanes(&s.lane_keys(user, &all, 5), &all, lo, lo + 1, 4);
     assert_eq!(early.lanes[0].name, "dev-01");
     assert_eq!(early.lanes[0].total, 2);
     assert_eq!(early.lanes[0].counts.iter().sum::<u32>(), 1);
     assert_eq!(early.lanes.len(), 4, "ghost, untimed, still has a lane");
     // Bounded whatever is asked.
-    let many = s.lanes(user, &all, 10_000, lo, hi, 100_000);
+    let many = s.lanes(&s.lane_keys(user, &all, 10_000), &all, lo, hi, 100_000);
     assert!(many.lanes.len() <= MAX_LANES);
     assert_eq!(many.lanes[0].counts.len(), 4096);
-    assert!(s.lanes(user, &[], 5, lo, hi, 10).lanes.is_empty());
+    assert!(s
+        .lanes(&s.lane_keys(user, &[], 5), &[], lo, hi, 10)
+        .lanes
+        .is_empty());
+    // Far-apart bounds take the wide arithmetic path and still bin.
+    let wide = s.histogram(&all, i64::MIN + 1, i64::MAX, 2, StackBy::Format);
+    assert_eq!(wide.total, 4);
+    assert_eq!(wide.series[0].counts, vec![0, 4]);
 }

@@ -121,26 +121,34 @@ impl Marks {
         self.gaps.iter().filter(move |g| g.from <= t1 && g.to >= t0)
     }
 
-    /// The finding (upper row) or incident (lower row) under the pointer,
-    /// the one nearest to `t` when several are.
-    pub fn pick(&self, incident_row: bool, t0: i64, t1: i64) -> Option<Pick> {
+    /// Findings within `[t0, t1]`, the nearest to its middle first.
+    fn findings_near(&self, t0: i64, t1: i64) -> Vec<&FindingMark> {
         let t = t0 / 2 + t1 / 2;
+        let mut near: Vec<&FindingMark> = self.findings_in(t0, t1).collect();
+        near.sort_by_key(|f| (f.time - t).abs());
+        near
+    }
+
+    /// The finding (upper row) or incident (lower row) under the pointer:
+    /// the finding nearest to the middle of `[t0, t1]`, the shortest incident.
+    pub fn pick(&self, incident_row: bool, t0: i64, t1: i64) -> Option<Pick> {
         if incident_row {
             self.incidents_in(t0, t1)
                 .min_by_key(|i| (i.to - i.from, i.index))
                 .map(|i| Pick::Incident(i.index))
         } else {
-            self.findings_in(t0, t1)
-                .min_by_key(|f| (f.time - t).abs())
+            self.findings_near(t0, t1)
+                .first()
                 .map(|f| Pick::Finding(f.index))
         }
     }
 
-    /// Lines for the tooltip over `[t0, t1]`: findings, incidents, gaps.
+    /// Lines for the tooltip over `[t0, t1]`: findings (the one a click
+    /// picks first), incidents, gaps.
     pub fn describe(&self, t0: i64, t1: i64) -> Vec<String> {
         const MAX_FINDINGS: usize = 6;
         let mut lines = Vec::new();
-        let findings: Vec<&FindingMark> = self.findings_in(t0, t1).collect();
+        let findings = self.findings_near(t0, t1);
         for f in findings.iter().take(MAX_FINDINGS) {
             lines.push(format!("▼ #{} {} ({})", f.index, f.title, f.level));
         }

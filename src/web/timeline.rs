@@ -382,17 +382,34 @@ fn hover(x: f64, y: f64) {
     }
 }
 
-fn css(name: &str) -> String {
-    web_sys::window()
-        .and_then(|w| {
+/// The theme's colours (CSS custom properties), from one computed style
+/// per redraw: each `getComputedStyle` costs a style pass.
+struct Theme(Option<web_sys::CssStyleDeclaration>);
+
+impl Theme {
+    fn now() -> Self {
+        Theme(web_sys::window().and_then(|w| {
             w.get_computed_style(&document().document_element()?)
                 .ok()
                 .flatten()
-        })
-        .and_then(|st| st.get_property_value(name).ok())
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| "#888".into())
+        }))
+    }
+
+    fn colour(&self, name: &str) -> String {
+        self.0
+            .as_ref()
+            .and_then(|st| st.get_property_value(name).ok())
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| "#888".into())
+    }
+}
+
+/// Sets an attribute only when it changes (a change restyles the element).
+fn set_data(e: &web_sys::Element, name: &str, value: &str) {
+    if e.get_attribute(name).as_deref() != Some(value) {
+        attr(e, name, value);
+    }
 }
 
 /// Redraws from the bins at hand.
@@ -421,8 +438,11 @@ pub fn draw() {
         return;
     };
     let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
-    ctx.set_fill_style_str(&css("--panel"));
+    let theme = Theme::now();
+    let panel = theme.colour("--panel");
+    ctx.set_fill_style_str(&panel);
     ctx.fill_rect(0.0, 0.0, cw, chh);
+    let css = |name: &str| theme.colour(name);
     let (fg, muted, line, accent) = (css("--fg"), css("--muted"), css("--line"), css("--accent"));
     let levels = [
         ("critical", css("--critical")),
@@ -443,7 +463,7 @@ pub fn draw() {
         let plot_h = chh - AXIS - MARKS;
         // Gaps in logging, behind the bars.
         ctx.set_fill_style_str(&muted);
-        ctx.set_global_alpha(0.16);
+        ctx.set_global_alpha(0.12);
         for g in tl.marks.gaps_in(a, b) {
             let (x0, x1) = (x_of(g.from), x_of(g.to));
             ctx.fill_rect(x0, MARKS, (x1 - x0).max(2.0), plot_h);
@@ -530,8 +550,8 @@ pub fn draw() {
             );
             incidents += 1;
         }
-        attr(&c, "data-incident-markers", &incidents.to_string());
-        attr(&c, "data-gaps", &tl.marks.gaps_in(a, b).count().to_string());
+        set_data(&c, "data-incident-markers", &incidents.to_string());
+        set_data(&c, "data-gaps", &tl.marks.gaps_in(a, b).count().to_string());
         // The range: being dragged, or chosen.
         let range = match tl.drag {
             Some(Drag::Brush { t0, t1 }) => Some((t0.min(t1), t0.max(t1))),
@@ -564,7 +584,7 @@ pub fn draw() {
         by_id("timeline-info").set_text_content(Some(&info));
     }
     if let Some(view) = with(|s| s.timeline.view) {
-        lanes::draw(view, &accent, &line, &css("--panel"));
+        lanes::draw(view, &accent, &line, &panel);
     }
     perf::end("spoor:timeline-draw");
 }
