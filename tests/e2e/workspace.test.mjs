@@ -226,6 +226,13 @@ test('hostile log content and file names render as inert text', async () => {
     await page.click('[data-testid=finding-row] >> nth=0');
     await page.waitForSelector('[data-testid=raw-record]');
   }
+  // Swimlanes name hostile identities as text, and filter by them.
+  await page.click('[data-testid=tab-timeline]');
+  await page.waitForSelector('[data-testid=lane-label]');
+  const lanes = await page.$$eval('[data-testid=lane-label]', (ls) => ls.map((l) => l.firstChild.textContent));
+  assert.deepEqual([...lanes].sort(), [...evil].sort(), 'one lane per hostile identity, as text');
+  await page.click('[data-testid=lane-label] >> nth=0');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=lane-label]').length === 1);
   await page.click('[data-testid=tab-explorer]');
   await shot(page, 'hostile');
   assert.equal(await page.locator('script').count(), scripts, 'no script element added');
