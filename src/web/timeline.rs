@@ -85,7 +85,7 @@ pub fn start() {
                 }
             }
         });
-        request();
+        moved();
     });
     on(&c, "mousedown", |e| {
         let Some(m) = e.dyn_ref::<MouseEvent>() else {
@@ -126,7 +126,7 @@ pub fn start() {
         });
         match action {
             1 => draw(),
-            2 => request(),
+            2 => moved(),
             _ => hover(x, m.offset_y() as f64),
         }
     });
@@ -164,6 +164,13 @@ pub fn start() {
         request();
     });
     lanes::start();
+}
+
+/// The view moved: the bins at hand are drawn on the new axis at once
+/// (stretched or shifted), and finer ones are asked for.
+fn moved() {
+    draw();
+    request();
 }
 
 /// The marker under canvas point (x, y), if any.
@@ -476,22 +483,24 @@ pub fn draw() {
             for i in 0..n {
                 max = max.max(h.series.iter().map(|s| s.counts[i]).sum());
             }
-            for i in 0..n {
-                let t0 = h.from + i as i64 * h.width;
-                let (x0, x1) = (x_of(t0), x_of(t0 + h.width));
-                let w = (x1 - x0 - 1.0).max(1.0);
-                let mut y = MARKS + plot_h;
-                for series in &h.series {
-                    let v = series.counts[i];
+            // One path and one fill per series (each call crosses into
+            // JS); `tops` is where the next series stacks in each bucket.
+            let mut tops = vec![MARKS + plot_h; n];
+            for series in &h.series {
+                let colour = tl.names.iter().position(|x| *x == series.name).unwrap_or(0);
+                ctx.set_fill_style_str(PALETTE[colour % PALETTE.len()]);
+                ctx.begin_path();
+                for (i, &v) in series.counts.iter().enumerate().take(n) {
                     if v == 0 {
                         continue;
                     }
+                    let t0 = h.from + i as i64 * h.width;
+                    let (x0, x1) = (x_of(t0), x_of(t0 + h.width));
                     let bh = (v as f64 / max as f64 * (plot_h - 4.0)).max(1.0);
-                    let colour = tl.names.iter().position(|x| *x == series.name).unwrap_or(0);
-                    ctx.set_fill_style_str(PALETTE[colour % PALETTE.len()]);
-                    ctx.fill_rect(x0, y - bh, w, bh);
-                    y -= bh;
+                    tops[i] -= bh;
+                    ctx.rect(x0, tops[i], (x1 - x0 - 1.0).max(1.0), bh);
                 }
+                ctx.fill();
             }
             ctx.set_fill_style_str(&muted);
             ctx.set_font("11px system-ui, sans-serif");
