@@ -28,6 +28,12 @@ pub enum Family {
     Kubelet,
     /// Kubernetes Event objects.
     Events,
+    /// Network flows: who connected to whom on which port (Hubble, VPC).
+    Flow,
+    /// DNS queries (CoreDNS query log, Hubble DNS flows).
+    Dns,
+    /// HTTP requests at the cluster's edge (ingress-nginx access log).
+    Ingress,
 }
 
 impl Family {
@@ -39,6 +45,9 @@ impl Family {
             Family::Container => format.is_container(),
             Family::Kubelet => format == Format::Klog,
             Family::Events => format == Format::K8sEvents,
+            Family::Flow => format.is_flow(),
+            Family::Dns => matches!(format, Format::CoreDns | Format::Hubble),
+            Family::Ingress => format == Format::IngressNginx,
         }
     }
 
@@ -119,6 +128,10 @@ pub fn route_for(ls: &LogSource) -> Option<Route> {
                 Some("kubelet") | Some("klog") => Some(Route::family(Family::Kubelet)),
                 Some("container") | Some("containers") => Some(Route::family(Family::Container)),
                 Some("events") | Some("event") => Some(Route::family(Family::Events)),
+                // Spoor's own network services (rules/builtin/network.yml).
+                Some("network") | Some("flow") => Some(Route::family(Family::Flow)),
+                Some("dns") => Some(Route::family(Family::Dns)),
+                Some("ingress") => Some(Route::family(Family::Ingress)),
                 _ if category.as_deref() == Some("container") => {
                     Some(Route::family(Family::Container))
                 }
