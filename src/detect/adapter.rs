@@ -89,9 +89,19 @@ impl<'a> RecordEvent<'a> {
                 .filter(|v| !v.is_null())
                 .map(|v| EventValue::Str(Cow::Owned(v.to_string()))),
             "authz_reason" => self.annotation("authorization.k8s.io/reason"),
-            "src_port" | "dst_ip" | "dst_port" | "dst_namespace" | "dst_pod" | "protocol"
-            | "verdict" | "query" | "query_type" | "query_domain" | "query_longest_label"
-            | "query_entropy" | "bytes" => network_alias(e.network.as_deref()?, name),
+            "src_port"
+            | "dst_ip"
+            | "dst_port"
+            | "dst_namespace"
+            | "dst_pod"
+            | "protocol"
+            | "verdict"
+            | "query"
+            | "query_type"
+            | "query_domain"
+            | "query_longest_label"
+            | "query_entropy"
+            | "bytes" => network_alias(e.network.as_deref()?, name),
             "groups" if !e.groups.is_empty() => Some(EventValue::Array(
                 e.groups
                     .iter()
