@@ -273,11 +273,22 @@ pub fn addresses(record: &Record) -> (AddressPairs, AddressPairs) {
     (pods, nodes)
 }
 
-/// True for records whose pod is the one that logged them (a CoreDNS or
-/// ingress controller replica), not the one that acted: their actor is
-/// the client address.
-fn reporter_pod(format: Format) -> bool {
-    matches!(format, Format::CoreDns | Format::IngressNginx)
+/// What a finding on `record` is about: everything it names, except, for
+/// CoreDNS and ingress-nginx lines, the pod and container that logged
+/// them — the resolver or controller serves everyone, the actor is the
+/// client address.
+pub fn finding_entities(record: &Record) -> Vec<Entity> {
+    let mut out = extract(record);
+    if matches!(record.format, Format::CoreDns | Format::IngressNginx) {
+        let own = match (&record.event.namespace, &record.event.pod) {
+            (Some(ns), Some(pod)) => Some(scoped(Some(ns), pod)),
+            _ => None,
+        };
+        out.retain(|e| {
+            e.kind != "container" && !(e.kind == "pod" && Some(&e.name) == own.as_ref())
+        });
+    }
+    out
 }
 
 /// Everything a record names, unfiltered.
@@ -320,11 +331,10 @@ pub fn extract(record: &Record) -> Vec<Entity> {
             push("ip", cut(ip));
         }
     }
-    let reporter = reporter_pod(record.format);
-    if let (Some(ns), Some(pod), false) = (&e.namespace, &e.pod, reporter) {
+    if let (Some(ns), Some(pod)) = (&e.namespace, &e.pod) {
         push("pod", scoped(Some(ns), pod));
     }
-    if let (Some(id), false) = (&e.container_id, reporter) {
+    if let Some(id) = &e.container_id {
         let id = short_container_id(id);
         if id.len() == 12 {
             push("container", id);

@@ -28,10 +28,12 @@
 mod describe;
 mod entity;
 mod incident;
+mod skew;
 
 pub use describe::tactic;
 pub use entity::{internal_ip, ubiquitous_identity, Entity};
 pub use incident::build_incidents;
+pub use skew::ClockSkew;
 
 use crate::detect::{Evidence, Finding};
 use crate::event::{Format, Record};
@@ -206,6 +208,7 @@ pub struct Correlator {
     ip_pod: BTreeMap<String, String>,
     /// Node address → node (audit pod status `hostIP`).
     ip_node: BTreeMap<String, String>,
+    skew: skew::SkewTracker,
     /// Node, service-account and personal identities → addresses used.
     identity_ips: BTreeMap<String, Vec<IpUse>>,
     /// Source addresses of the control plane.
@@ -280,6 +283,7 @@ impl Correlator {
         for e in entity::extract(record) {
             self.bump(&e, t, false);
         }
+        self.skew.observe(record, input);
         let (pods, nodes) = entity::addresses(record);
         for (ip, pod) in pods {
             relate(&mut self.ip_pod, ip, pod);
@@ -474,7 +478,7 @@ impl Correlator {
             input,
             line: record.location.line,
         };
-        let mut entities = entity::extract(record);
+        let mut entities = entity::finding_entities(record);
         // A correlation's group-by values name its subject.
         for (field, value) in &finding.matched {
             let kind = match field.as_str() {
@@ -547,6 +551,12 @@ impl Correlator {
         });
         all.truncate(n);
         all
+    }
+
+    /// Clock offsets of other inputs from the audit log's, estimated from
+    /// execs seen in both (see `skew`); `paths` names the inputs.
+    pub fn clock_skew(&self, paths: &[String]) -> Vec<ClockSkew> {
+        self.skew.estimates(paths)
     }
 
     /// Entities not tracked because of [`MAX_ENTITIES`].

@@ -51,6 +51,21 @@ impl Family {
         }
     }
 
+    /// The family in plain words, for coverage notes.
+    pub fn label(self) -> &'static str {
+        match self {
+            Family::Audit => "API server audit log",
+            Family::NodeLog => "node logs (syslog, journal)",
+            Family::Falco => "Falco alerts",
+            Family::Container => "container logs",
+            Family::Kubelet => "kubelet and control-plane logs",
+            Family::Events => "Kubernetes Events",
+            Family::Flow => "network flows (Hubble, VPC flow logs)",
+            Family::Dns => "DNS query logs (CoreDNS, Hubble DNS)",
+            Family::Ingress => "ingress access logs (ingress-nginx)",
+        }
+    }
+
     pub fn formats(self) -> impl Iterator<Item = Format> {
         Format::ALL.into_iter().filter(move |f| self.accepts(*f))
     }
