@@ -283,6 +283,15 @@ mod tests {
                 .family,
             Family::Container
         );
+        let flows = route_for(&ls(None, Some("kubernetes"), Some("network"))).unwrap();
+        assert!(flows.accepts(Format::Hubble, None) && flows.accepts(Format::VpcFlow, None));
+        assert!(!flows.accepts(Format::CoreDns, None));
+        let dns = route_for(&ls(None, Some("kubernetes"), Some("dns"))).unwrap();
+        assert!(dns.accepts(Format::CoreDns, None) && dns.accepts(Format::Hubble, None));
+        assert!(!dns.accepts(Format::Cri, None));
+        let ingress = route_for(&ls(None, Some("kubernetes"), Some("ingress"))).unwrap();
+        assert!(ingress.accepts(Format::IngressNginx, None));
+        assert!(!ingress.accepts(Format::DockerJson, None));
         assert_eq!(
             route_for(&ls(None, Some("kubernetes"), Some("kubelet")))
                 .unwrap()

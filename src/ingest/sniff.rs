@@ -128,6 +128,23 @@ mod tests {
             detect(&[r#"2024-01-02T03:04:05Z {"auditID":"a","verb":"get"}"#]),
             Format::K8sAuditEks
         );
+        assert_eq!(
+            detect(&["2 123456789012 eni-0a1b2c3d 10.0.1.11 10.0.2.25 39004 443 6 12 3120 1773310440 1773310500 ACCEPT OK"]),
+            Format::VpcFlow
+        );
+        assert_eq!(
+            detect(&[
+                "version srcaddr dstaddr action",
+                "5 10.0.0.1 10.0.0.2 ACCEPT"
+            ]),
+            Format::VpcFlow
+        );
+        assert_eq!(
+            detect(&[
+                r#"{"flow":{"time":"2026-03-12T10:14:58Z","verdict":"FORWARDED","IP":{"source":"10.0.0.1","destination":"10.0.0.2"},"Type":"L3_L4"},"node_name":"w"}"#
+            ]),
+            Format::Hubble
+        );
         assert_eq!(sniff(&["# c", "a: 1", "b:", "  c: 2"]), Sniffed::Yaml);
         assert_eq!(
             sniff(&[
