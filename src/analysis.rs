@@ -210,11 +210,23 @@ impl Analysis {
     pub fn skipped_events(&self) -> u64 {
         self.skipped_events
     }
-    /// Loaded rules that cannot fire on any input's format (notices).
+    /// Loaded rules that cannot fire on any format read (an input's, or a
+    /// record's: CoreDNS lines inside a CRI log are `coredns` records).
     pub fn inapplicable_rules(&self) -> Vec<RuleFailure> {
         let mut seen: Vec<Format> = self.inputs.iter().filter_map(|i| i.format).collect();
+        seen.extend(
+            self.summary
+                .formats
+                .keys()
+                .filter_map(|f| f.parse::<Format>().ok()),
+        );
         seen.sort_by_key(|f| f.name());
         seen.dedup();
         self.detector.inapplicable(&seen)
+    }
+
+    /// The log families a loaded rule reads.
+    pub fn rule_families(&self, id: &str) -> Vec<crate::detect::Family> {
+        self.detector.families_of(id)
     }
 }

@@ -53,10 +53,22 @@ pub enum Format {
     /// Lines exported from Loki whose content is no other known format.
     #[serde(rename = "loki")]
     Loki,
+    /// Cilium Hubble flows (`hubble observe -o json` / `-o jsonpb`).
+    #[serde(rename = "hubble")]
+    Hubble,
+    /// AWS VPC flow log records (default v2 or a custom field list).
+    #[serde(rename = "vpc-flow")]
+    VpcFlow,
+    /// CoreDNS `log` plugin lines read from a CoreDNS container log.
+    #[serde(rename = "coredns")]
+    CoreDns,
+    /// ingress-nginx access lines read from its container log.
+    #[serde(rename = "ingress-nginx")]
+    IngressNginx,
 }
 
 impl Format {
-    pub const ALL: [Format; 18] = [
+    pub const ALL: [Format; 22] = [
         Format::K8sAudit,
         Format::K8sAuditEks,
         Format::K8sAuditAks,
@@ -75,6 +87,10 @@ impl Format {
         Format::FluentBit,
         Format::Ecs,
         Format::Loki,
+        Format::Hubble,
+        Format::VpcFlow,
+        Format::CoreDns,
+        Format::IngressNginx,
     ];
 
     pub fn name(self) -> &'static str {
@@ -97,6 +113,10 @@ impl Format {
             Format::FluentBit => "fluent-bit",
             Format::Ecs => "ecs",
             Format::Loki => "loki",
+            Format::Hubble => "hubble",
+            Format::VpcFlow => "vpc-flow",
+            Format::CoreDns => "coredns",
+            Format::IngressNginx => "ingress-nginx",
         }
     }
 
@@ -114,12 +134,24 @@ impl Format {
     }
 
     /// True for container stdout/stderr lines, read on the node or shipped
-    /// by a log pipeline.
+    /// by a log pipeline. CoreDNS and ingress-nginx lines are container
+    /// lines whose message Spoor also understands.
     pub fn is_container(self) -> bool {
         matches!(
             self,
-            Format::Cri | Format::DockerJson | Format::FluentBit | Format::Ecs | Format::Loki
+            Format::Cri
+                | Format::DockerJson
+                | Format::FluentBit
+                | Format::Ecs
+                | Format::Loki
+                | Format::CoreDns
+                | Format::IngressNginx
         )
+    }
+
+    /// True for network flow records (who talked to whom on which port).
+    pub fn is_flow(self) -> bool {
+        matches!(self, Format::Hubble | Format::VpcFlow)
     }
 }
 
@@ -205,6 +237,87 @@ pub struct Event {
     pub success: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// What a network record says about the connection (flows, DNS
+    /// queries, ingress requests); the source side is `source_ips` and
+    /// `namespace`/`pod`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub network: Option<Box<Network>>,
+}
+
+/// The connection a network record describes, beyond the source address.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Network {
+    /// `tcp`, `udp`, `icmp`, or the protocol number as text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub src_port: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dst_ip: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dst_port: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dst_namespace: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dst_pod: Option<String>,
+    /// The verdict on the connection: `FORWARDED`/`DROPPED` (Hubble),
+    /// `ACCEPT`/`REJECT` (VPC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<String>,
+    /// A DNS query name, lowercase, without the trailing dot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query_type: Option<String>,
+    /// The query's registered-looking domain (its last two labels): what
+    /// DNS tunnels keep constant while the labels in front change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query_domain: Option<String>,
+    /// Length of the query's longest label (tunnels pack data into labels).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query_longest_label: Option<u16>,
+    /// Shannon entropy of the longest label, bits per character, rounded
+    /// to two decimals (encoded data is near 4 and above, words lower).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query_entropy: Option<f64>,
+    /// Bytes transferred, when the record counts them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+}
+
+impl Network {
+    /// A DNS query: the name as asked (trailing dot and case dropped) and
+    /// the measures tunnelling rules look at.
+    pub fn with_query(mut self, name: &str, qtype: Option<&str>) -> Network {
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        let labels: Vec<&str> = name.split('.').filter(|l| !l.is_empty()).collect();
+        let longest = labels.iter().copied().max_by_key(|l| l.len()).unwrap_or("");
+        self.query_longest_label = Some(longest.len().min(u16::MAX as usize) as u16);
+        self.query_entropy = Some((shannon_entropy(longest) * 100.0).round() / 100.0);
+        if labels.len() >= 2 {
+            self.query_domain = Some(labels[labels.len() - 2..].join("."));
+        }
+        self.query_type = qtype.map(str::to_string);
+        self.query = Some(name);
+        self
+    }
+}
+
+/// Shannon entropy of `s` in bits per byte (0 for the empty string).
+pub fn shannon_entropy(s: &str) -> f64 {
+    let mut counts = [0u32; 256];
+    for b in s.bytes() {
+        counts[b as usize] += 1;
+    }
+    let n = s.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
 }
 
 /// A parsed record on its way through the pipeline: the normalized event,

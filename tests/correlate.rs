@@ -403,3 +403,81 @@ fn unrelated_entities_never_join() {
     assert!(rules.len() >= 2 && records.len() == 2, "{:#?}", r.findings);
     assert!(r.incidents.is_empty(), "{:#?}", r.incidents);
 }
+
+/// The kubelet's `pods/status` patch that gives a pod its address.
+fn pod_status(node: &str, ns: &str, pod: &str, pod_ip: &str, host_ip: &str, secs: i64) -> String {
+    format!(
+        r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"{}","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/{ns}/pods/{pod}/status","verb":"patch","user":{{"username":"system:node:{node}","groups":["system:nodes"]}},"sourceIPs":["{host_ip}"],"userAgent":"kubelet/v1.29.2","objectRef":{{"resource":"pods","namespace":"{ns}","name":"{pod}","apiVersion":"v1","subresource":"status"}},"responseStatus":{{"code":200}},"requestObject":{{"status":{{"hostIP":"{host_ip}","podIP":"{pod_ip}","podIPs":[{{"ip":"{pod_ip}"}}],"phase":"Running"}}}},"requestReceivedTimestamp":"{t}","stageTimestamp":"{t}"}}"#,
+        uuid(secs, pod),
+        t = stamp(secs)
+    )
+}
+
+/// Network findings join the audit finding about the same pod: the Hubble
+/// flow names the pod, the CoreDNS query only its address, which the
+/// kubelet's status patch in the audit log ties to the pod.
+#[test]
+fn network_findings_join_the_pods_incident() {
+    const T_NET: i64 = 1_773_310_440; // 2026-03-12T10:14:00Z, the fixtures' day
+    let ns = "shop";
+    let pod = "web-7c9d8-x2kfp";
+    let audit = [
+        pod_status("worker-1", ns, pod, "10.244.1.23", "10.0.1.11", T_NET - 600),
+        exec("mallory@corp.example", "198.51.100.20", ns, pod, T_NET),
+    ]
+    .join("\n")
+        + "\n";
+    let rules = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/rules");
+    let read = |rel: &str| std::fs::read(format!("{rules}/{rel}")).unwrap();
+    let files = [
+        GeneratedFile {
+            path: "audit.log".into(),
+            bytes: audit.into_bytes(),
+        },
+        GeneratedFile {
+            path: "hubble.jsonpb".into(),
+            bytes: read("net_pod_metadata_access/positive.jsonpb"),
+        },
+        GeneratedFile {
+            path:
+                "var/log/containers/coredns-5d78c9869d-7xk2p_kube-system_coredns-0123456789ab.log"
+                    .into(),
+            bytes: read("net_dns_tunnel_label/positive.log"),
+        },
+    ];
+    let mut a = Analysis::new(&spoor::detect::builtin_sources());
+    for f in &files {
+        a.open(&f.path, None);
+        a.push(&f.bytes);
+    }
+    a.finish();
+    let r = Report::new(&a);
+    let index = |rule: &str| {
+        r.findings
+            .iter()
+            .position(|f| {
+                r.rules
+                    .fired
+                    .iter()
+                    .any(|d| d.id == f.rule_id && d.title == rule)
+            })
+            .unwrap_or_else(|| panic!("no finding {rule}: {:#?}", r.findings))
+    };
+    let exec = index("Exec or Attach Into a Pod");
+    let metadata = index("Pod Reached the Cloud Instance Metadata Service");
+    let tunnel = index("DNS Query With a Long or Random-Looking Label");
+    let inc = r
+        .incidents
+        .iter()
+        .find(|i| i.findings.contains(&exec))
+        .expect("an incident with the exec");
+    assert!(
+        inc.findings.contains(&metadata) && inc.findings.contains(&tunnel),
+        "{inc:#?}"
+    );
+    assert!(
+        has(inc, "pod", "shop/web-7c9d8-x2kfp"),
+        "{:?}",
+        inc.entities
+    );
+}

@@ -118,11 +118,27 @@ fn own_fixtures_match_goldens() {
 /// Fluent Bit/Fluentd, Loki) in tests/fixtures/ingest/pipeline.
 #[test]
 fn pipeline_fixtures_match_goldens() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ingest/pipeline");
-    let golden = dir.join("../pipeline-expected");
+    folder_matches_goldens("pipeline");
+}
+
+/// Network evidence in tests/fixtures/ingest/network: Hubble flows (jsonpb
+/// and bare json), VPC flow logs (default and custom header), CoreDNS and
+/// ingress-nginx container logs (CRI and Docker json-file).
+#[test]
+fn network_fixtures_match_goldens() {
+    folder_matches_goldens("network");
+}
+
+/// Every file of tests/fixtures/ingest/<folder> against <folder>-expected.
+fn folder_matches_goldens(folder: &str) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/ingest")
+        .join(folder);
+    let golden = dir.join(format!("../{folder}-expected"));
     let mut failures = Vec::new();
     for rel in files(&dir) {
         check(&dir, &rel, &golden, &mut failures);
     }
+    assert!(!files(&dir).is_empty(), "{folder}: no fixtures");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

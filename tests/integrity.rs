@@ -248,3 +248,195 @@ fn audit_policy_coverage_on_mixed_levels() {
         ]
     );
 }
+
+/// The generator's audit log as Loki's query API returns it: one stream,
+/// newest entry first.
+fn loki_query_api(lines: &[String]) -> Vec<u8> {
+    let values: Vec<serde_json::Value> = lines
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(n, l)| {
+            serde_json::json!([format!("{}", 1_700_000_000_000_000_000u64 + n as u64), l])
+        })
+        .collect();
+    let doc = serde_json::json!({"status": "success", "data": {"resultType": "streams",
+        "result": [{"stream": {"job": "kube-apiserver-audit"}, "values": values}]}});
+    serde_json::to_vec(&doc).unwrap()
+}
+
+/// The same as `logcli query --output=jsonl` writes it (also newest first).
+fn logcli_jsonl(lines: &[String]) -> Vec<u8> {
+    let out: Vec<String> = lines
+        .iter()
+        .rev()
+        .map(|l| {
+            serde_json::json!({"labels": {"job": "kube-apiserver-audit"}, "line": l,
+                "timestamp": "2023-11-14T22:13:20Z"})
+            .to_string()
+        })
+        .collect();
+    join(&out)
+}
+
+#[test]
+fn loki_exports_newest_first_are_not_out_of_order() {
+    let lines = generated_audit();
+    let recorded = integrity("audit.log", &join(&lines));
+    assert_eq!(recorded.out_of_order, 0);
+    for (name, bytes) in [
+        ("query_range.json", loki_query_api(&lines)),
+        ("logcli.jsonl", logcli_jsonl(&lines)),
+    ] {
+        let i = integrity(name, &bytes);
+        assert_eq!(i.out_of_order, 0, "{name}: {i:?}");
+        assert!(
+            i.notes.iter().any(|n| n.contains("newest-first")),
+            "{name}: {:?}",
+            i.notes
+        );
+    }
+    // A record displaced in the export still counts, as it would in the
+    // recorded log: lines 200..203 moved after line 40.
+    let mut doctored = lines.clone();
+    let moved: Vec<String> = doctored.drain(200..203).collect();
+    for (k, l) in moved.into_iter().enumerate() {
+        doctored.insert(41 + k, l);
+    }
+    let recorded = integrity("audit.log", &join(&doctored)).out_of_order;
+    assert!(recorded >= 1);
+    let exported = integrity("query_range.json", &loki_query_api(&doctored)).out_of_order;
+    assert_eq!(exported, recorded);
+}
+
+/// Clock skew between the audit log and Falco on the generator's
+/// rce-to-node scenario, as recorded and with Falco's clock doctored 90 s
+/// ahead: the estimate moves by exactly 90 s, on the same pairs.
+#[test]
+fn clock_skew_between_audit_and_falco() {
+    use spoor::analysis::Analysis;
+    use spoor::ingest::time::{format_rfc3339, parse_rfc3339};
+    use spoor::report::Report;
+    let files = spoor::generate::generate("rce-to-node", 1).unwrap();
+    let audit = files
+        .iter()
+        .find(|f| f.path.ends_with("kube-apiserver/audit.log"))
+        .unwrap();
+    let falco = files
+        .iter()
+        .find(|f| f.path.ends_with("falco/events.json"))
+        .unwrap();
+    let shifted: Vec<String> = String::from_utf8(falco.bytes.clone())
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let t = parse_rfc3339(v["time"].as_str().unwrap()).unwrap();
+            v["time"] = format_rfc3339(t + 90_000_000_000).into();
+            v.to_string()
+        })
+        .collect();
+    let skew = |falco_bytes: &[u8]| {
+        let mut a = Analysis::new(&spoor::detect::builtin_sources());
+        for (path, bytes) in [("audit.log", &audit.bytes[..]), ("falco.json", falco_bytes)] {
+            a.open(path, None);
+            a.push(bytes);
+        }
+        a.finish();
+        let r = Report::new(&a);
+        let k = r
+            .integrity
+            .clock_skew
+            .iter()
+            .find(|k| k.other == "falco.json")
+            .cloned()
+            .unwrap_or_else(|| panic!("no estimate: {:?}", r.integrity.clock_skew));
+        assert_eq!(k.reference, "audit.log");
+        assert!(k.basis.contains("Falco"), "{}", k.basis);
+        k
+    };
+    let recorded = skew(&falco.bytes);
+    let doctored = skew(&join(&shifted));
+    assert!(recorded.samples >= 2, "{recorded:?}");
+    assert!(recorded.offset_ms.abs() < 5_000, "{recorded:?}");
+    assert_eq!(doctored.samples, recorded.samples);
+    assert_eq!(
+        doctored.offset_ms - recorded.offset_ms,
+        90_000,
+        "{doctored:?}"
+    );
+}
+
+/// The rule-coverage note on an audit-only case: the network, node and
+/// Falco rules are listed as missing their source; with every event cut
+/// down to `Metadata` (no bodies), the rules that read request bodies of
+/// the resources the log holds are listed as below their audit level.
+#[test]
+fn rule_coverage_names_missing_sources_and_low_audit_levels() {
+    use spoor::analysis::Analysis;
+    use spoor::report::Report;
+    let report = |lines: &[String]| {
+        let mut a = Analysis::new(&spoor::detect::builtin_sources());
+        a.open("audit.log", None);
+        a.push(&join(lines));
+        a.finish();
+        Report::new(&a).integrity.rule_coverage
+    };
+    let lines = generated_audit();
+    let full = report(&lines);
+    let flows = full
+        .iter()
+        .find(|n| n.source.starts_with("network flows"))
+        .unwrap_or_else(|| panic!("{full:#?}"));
+    assert_eq!(flows.reason, "missing");
+    assert!(flows.rules.contains(&"net_pod_metadata_access".to_string()));
+    for source in [
+        "DNS query logs",
+        "ingress access logs",
+        "Falco alerts",
+        "node logs",
+    ] {
+        assert!(
+            full.iter().any(|n| n.source.starts_with(source)),
+            "{source}: {full:#?}"
+        );
+    }
+    assert!(!full
+        .iter()
+        .any(|n| n.source.starts_with("API server audit log")));
+    let metadata_only: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let o = v.as_object_mut().unwrap();
+            o.remove("requestObject");
+            o.remove("responseObject");
+            o.insert("level".into(), "Metadata".into());
+            v.to_string()
+        })
+        .collect();
+    let low = report(&metadata_only);
+    let bodies: Vec<_> = low.iter().filter(|n| n.reason == "audit_level").collect();
+    assert!(!bodies.is_empty(), "{low:#?}");
+    let binding = bodies
+        .iter()
+        .find(|n| n.source.contains("clusterrolebindings"))
+        .unwrap_or_else(|| panic!("{bodies:#?}"));
+    assert!(
+        binding.message.contains("Metadata level at most"),
+        "{binding:?}"
+    );
+    assert!(
+        binding
+            .rules
+            .iter()
+            .any(|r| r == "k8s_cluster_admin_binding"),
+        "{binding:?}"
+    );
+    assert!(
+        !full
+            .iter()
+            .any(|n| n.reason == "audit_level" && n.source.contains("clusterrolebindings")),
+        "the recorded log has binding bodies: {full:#?}"
+    );
+}

@@ -7,7 +7,8 @@
 //! (`Analysis`). Node, kubelet, container and Falco fixtures are raw log
 //! lines turned into records here with the field names Spoor's parsers use
 //! for those formats (`program`/`message`/`source_ip`, `msg`, `log`, Falco's
-//! own JSON).
+//! own JSON). Network fixtures (`net_*`) go through the real ingest with
+//! format detection.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -186,6 +187,23 @@ fn run_audit(path: &Path) -> Vec<Finding> {
     a.findings().to_vec()
 }
 
+/// Network fixtures (Hubble flows, VPC flow logs, CoreDNS and ingress-nginx
+/// container lines) through the real ingest with format detection, as a
+/// responder would drop them.
+fn run_sniffed(path: &Path) -> Vec<Finding> {
+    let mut a = Analysis::new(&builtin_sources());
+    a.open(&path.display().to_string(), None);
+    a.push(&fs::read(path).unwrap());
+    a.finish();
+    assert!(
+        a.inputs()[0].events > 0 && a.inputs()[0].unparsed == 0,
+        "{}: {:?}",
+        path.display(),
+        a.inputs()[0]
+    );
+    a.findings().to_vec()
+}
+
 fn ns_of(rfc3339: &str) -> Option<i64> {
     chrono::DateTime::parse_from_rfc3339(rfc3339)
         .ok()
@@ -322,6 +340,8 @@ fn run_fixture(name: &str, path: &Path) -> Vec<Finding> {
         run_records(path, cri)
     } else if name.starts_with("falco_") {
         run_records(path, falco)
+    } else if name.starts_with("net_") {
+        run_sniffed(path)
     } else {
         panic!("{name}: no fixture reader for this rule family")
     }

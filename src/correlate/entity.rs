@@ -221,6 +221,76 @@ pub fn token_pod(record: &Record) -> Option<String> {
     Some(scoped(Some(ns), pod))
 }
 
+/// `(address, what it belongs to)` pairs.
+pub type AddressPairs = Vec<(String, String)>;
+
+/// Addresses a record ties to pods and nodes: `(ip, "ns/pod")` pairs and
+/// `(ip, node)` pairs. Hubble names the pod at each end of a flow; an audit
+/// event carrying a pod's status (`pods/status` from the kubelet, or any
+/// pod object in a response) names its `podIP`s and its node's `hostIP`.
+pub fn addresses(record: &Record) -> (AddressPairs, AddressPairs) {
+    let mut pods = Vec::new();
+    let mut nodes = Vec::new();
+    let e = &record.event;
+    if record.format == Format::Hubble {
+        if let (Some(ns), Some(pod), Some(ip)) = (&e.namespace, &e.pod, e.source_ips.first()) {
+            pods.push((ip.clone(), scoped(Some(ns), pod)));
+        }
+        if let Some(n) = &e.network {
+            if let (Some(ns), Some(pod), Some(ip)) = (&n.dst_namespace, &n.dst_pod, &n.dst_ip) {
+                pods.push((ip.clone(), scoped(Some(ns), pod)));
+            }
+        }
+    } else if record.format.is_audit() && e.resource.as_deref() == Some("pods") {
+        for body in ["/requestObject", "/responseObject"] {
+            let Some(obj) = record.fields.pointer(body) else {
+                continue;
+            };
+            let ns = e.namespace.as_deref();
+            let name = e.pod.as_deref().or_else(|| text(obj, "/metadata/name"));
+            if let Some(name) = name {
+                let mut ips: Vec<&str> = text(obj, "/status/podIP").into_iter().collect();
+                if let Some(list) = obj.pointer("/status/podIPs").and_then(Value::as_array) {
+                    ips.extend(list.iter().filter_map(|i| text(i, "/ip")));
+                }
+                for ip in ips {
+                    let pair = (ip.to_string(), scoped(ns, name));
+                    if !pods.contains(&pair) {
+                        pods.push(pair);
+                    }
+                }
+            }
+            let node = text(obj, "/spec/nodeName").or_else(|| {
+                e.user
+                    .as_deref()
+                    .and_then(|u| u.strip_prefix("system:node:"))
+            });
+            if let (Some(host), Some(node)) = (text(obj, "/status/hostIP"), node) {
+                nodes.push((host.to_string(), node.to_string()));
+            }
+        }
+    }
+    (pods, nodes)
+}
+
+/// What a finding on `record` is about: everything it names, except, for
+/// CoreDNS and ingress-nginx lines, the pod and container that logged
+/// them — the resolver or controller serves everyone, the actor is the
+/// client address.
+pub fn finding_entities(record: &Record) -> Vec<Entity> {
+    let mut out = extract(record);
+    if matches!(record.format, Format::CoreDns | Format::IngressNginx) {
+        let own = match (&record.event.namespace, &record.event.pod) {
+            (Some(ns), Some(pod)) => Some(scoped(Some(ns), pod)),
+            _ => None,
+        };
+        out.retain(|e| {
+            e.kind != "container" && !(e.kind == "pod" && Some(&e.name) == own.as_ref())
+        });
+    }
+    out
+}
+
 /// Everything a record names, unfiltered.
 pub fn extract(record: &Record) -> Vec<Entity> {
     let e = &record.event;
@@ -250,6 +320,15 @@ pub fn extract(record: &Record) -> Vec<Entity> {
     if let Some(h) = &e.host {
         if !record.format.is_audit() {
             push("node", cut(h));
+        }
+    }
+    if let Some(n) = &e.network {
+        // The other end of a flow: a pod by name, else its address (a DNS
+        // flow's other end is the cluster's resolver, shared by all).
+        if let (Some(ns), Some(pod)) = (&n.dst_namespace, &n.dst_pod) {
+            push("pod", scoped(Some(ns), pod));
+        } else if let (Some(ip), None) = (&n.dst_ip, &n.query) {
+            push("ip", cut(ip));
         }
     }
     if let (Some(ns), Some(pod)) = (&e.namespace, &e.pod) {

@@ -28,10 +28,12 @@
 mod describe;
 mod entity;
 mod incident;
+mod skew;
 
 pub use describe::tactic;
 pub use entity::{internal_ip, ubiquitous_identity, Entity};
 pub use incident::build_incidents;
+pub use skew::ClockSkew;
 
 use crate::detect::{Evidence, Finding};
 use crate::event::{Format, Record};
@@ -202,6 +204,11 @@ pub struct Correlator {
     pod_node: BTreeMap<String, String>,
     /// Short container id → `ns/pod`.
     container_pod: BTreeMap<String, String>,
+    /// Pod address → `ns/pod` (Hubble endpoints, audit pod status).
+    ip_pod: BTreeMap<String, String>,
+    /// Node address → node (audit pod status `hostIP`).
+    ip_node: BTreeMap<String, String>,
+    skew: skew::SkewTracker,
     /// Node, service-account and personal identities → addresses used.
     identity_ips: BTreeMap<String, Vec<IpUse>>,
     /// Source addresses of the control plane.
@@ -214,6 +221,13 @@ pub struct Correlator {
     execs: Vec<Signal>,
     signals_dropped: u64,
     finished: bool,
+}
+
+/// Records the first value seen for `key`, within [`MAX_SIGNALS`] keys.
+fn relate(map: &mut BTreeMap<String, String>, key: String, value: String) {
+    if map.len() < MAX_SIGNALS || map.contains_key(&key) {
+        map.entry(key).or_insert(value);
+    }
 }
 
 fn push_bounded<T>(v: &mut Vec<T>, item: T, dropped: &mut u64) {
@@ -269,6 +283,14 @@ impl Correlator {
         for e in entity::extract(record) {
             self.bump(&e, t, false);
         }
+        self.skew.observe(record, input);
+        let (pods, nodes) = entity::addresses(record);
+        for (ip, pod) in pods {
+            relate(&mut self.ip_pod, ip, pod);
+        }
+        for (ip, node) in nodes {
+            relate(&mut self.ip_node, ip, node);
+        }
         let e = &record.event;
         match record.format {
             f if f.is_audit() => self.observe_audit(record, t, at),
@@ -317,19 +339,11 @@ impl Correlator {
 
     fn relate_container(&mut self, id: &str, pod: &str) {
         let id = entity::short_container_id(id);
-        if self.container_pod.len() < MAX_SIGNALS || self.container_pod.contains_key(&id) {
-            self.container_pod
-                .entry(id)
-                .or_insert_with(|| pod.to_string());
-        }
+        relate(&mut self.container_pod, id, pod.to_string());
     }
 
     fn relate_pod_node(&mut self, pod: &str, node: &str) {
-        if self.pod_node.len() < MAX_SIGNALS || self.pod_node.contains_key(pod) {
-            self.pod_node
-                .entry(pod.to_string())
-                .or_insert_with(|| node.to_string());
-        }
+        relate(&mut self.pod_node, pod.to_string(), node.to_string());
     }
 
     fn observe_audit(&mut self, record: &Record, t: Option<i64>, at: At) {
@@ -464,7 +478,7 @@ impl Correlator {
             input,
             line: record.location.line,
         };
-        let mut entities = entity::extract(record);
+        let mut entities = entity::finding_entities(record);
         // A correlation's group-by values name its subject.
         for (field, value) in &finding.matched {
             let kind = match field.as_str() {
@@ -539,14 +553,21 @@ impl Correlator {
         all
     }
 
+    /// Clock offsets of other inputs from the audit log's, estimated from
+    /// execs seen in both (see `skew`); `paths` names the inputs.
+    pub fn clock_skew(&self, paths: &[String]) -> Vec<ClockSkew> {
+        self.skew.estimates(paths)
+    }
+
     /// Entities not tracked because of [`MAX_ENTITIES`].
     pub fn entities_dropped(&self) -> u64 {
         self.entities_dropped
     }
 
-    /// The most used address of each node identity: the node's own.
+    /// The address of each node: from pod status (`hostIP`), else the
+    /// most used address of its node identity.
     fn node_addresses(&self) -> BTreeMap<String, String> {
-        let mut out = BTreeMap::new();
+        let mut out = self.ip_node.clone();
         for (user, uses) in &self.identity_ips {
             let Some(node) = user.strip_prefix("system:node:") else {
                 continue;
@@ -555,7 +576,8 @@ impl Correlator {
                 .iter()
                 .max_by(|a, b| a.count.cmp(&b.count).then_with(|| b.ip.cmp(&a.ip)))
             {
-                out.insert(home.ip.clone(), node.to_string());
+                out.entry(home.ip.clone())
+                    .or_insert_with(|| node.to_string());
             }
         }
         out
@@ -577,9 +599,10 @@ impl Correlator {
                 "ip" if self.control_ips.contains(&e.name)
                     || e.name.starts_with("127.")
                     || e.name == "::1" => {}
-                "ip" => match nodes.get(&e.name) {
-                    Some(node) => add(Entity::new("node", node.clone()), &mut out),
-                    None => add(e.clone(), &mut out),
+                "ip" => match (nodes.get(&e.name), self.ip_pod.get(&e.name)) {
+                    (Some(node), _) => add(Entity::new("node", node.clone()), &mut out),
+                    (None, Some(pod)) => add(Entity::new("pod", pod.clone()), &mut out),
+                    (None, None) => add(e.clone(), &mut out),
                 },
                 "container" => {
                     add(e.clone(), &mut out);

@@ -89,6 +89,19 @@ impl<'a> RecordEvent<'a> {
                 .filter(|v| !v.is_null())
                 .map(|v| EventValue::Str(Cow::Owned(v.to_string()))),
             "authz_reason" => self.annotation("authorization.k8s.io/reason"),
+            "src_port"
+            | "dst_ip"
+            | "dst_port"
+            | "dst_namespace"
+            | "dst_pod"
+            | "protocol"
+            | "verdict"
+            | "query"
+            | "query_type"
+            | "query_domain"
+            | "query_longest_label"
+            | "query_entropy"
+            | "bytes" => network_alias(e.network.as_deref()?, name),
             "groups" if !e.groups.is_empty() => Some(EventValue::Array(
                 e.groups
                     .iter()
@@ -97,6 +110,29 @@ impl<'a> RecordEvent<'a> {
             )),
             _ => None,
         }
+    }
+}
+
+/// The `spoor.*` aliases of a network record ([`crate::event::Network`]):
+/// one name per field, whatever the flow or DNS format called it.
+fn network_alias<'a>(n: &'a crate::event::Network, name: &str) -> Option<EventValue<'a>> {
+    let s = |v: &'a Option<String>| v.as_deref().map(|s| EventValue::Str(Cow::Borrowed(s)));
+    let int = |v: Option<u64>| v.map(|v| EventValue::Int(v as i64));
+    match name {
+        "src_port" => int(n.src_port.map(u64::from)),
+        "dst_port" => int(n.dst_port.map(u64::from)),
+        "query_longest_label" => int(n.query_longest_label.map(u64::from)),
+        "bytes" => int(n.bytes),
+        "query_entropy" => n.query_entropy.map(EventValue::Float),
+        "dst_ip" => s(&n.dst_ip),
+        "dst_namespace" => s(&n.dst_namespace),
+        "dst_pod" => s(&n.dst_pod),
+        "protocol" => s(&n.protocol),
+        "verdict" => s(&n.verdict),
+        "query" => s(&n.query),
+        "query_type" => s(&n.query_type),
+        "query_domain" => s(&n.query_domain),
+        _ => None,
     }
 }
 

@@ -47,6 +47,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../rules/builtin/kubelet.yml"),
     ),
     (
+        "network.yml",
+        include_str!("../../rules/builtin/network.yml"),
+    ),
+    (
         "node-linux.yml",
         include_str!("../../rules/builtin/node-linux.yml"),
     ),

@@ -338,6 +338,15 @@ impl Detector {
         self.rules.iter().map(|m| &m.info).find(|i| i.id == id)
     }
 
+    /// The log families a loaded rule reads (none: no log Spoor reads).
+    pub fn families_of(&self, id: &str) -> Vec<Family> {
+        self.rules
+            .iter()
+            .find(|m| m.info.id == id)
+            .map(|m| m.families.clone())
+            .unwrap_or_default()
+    }
+
     /// Loaded rules that cannot fire on any of `formats_seen`: rules for log
     /// sources Spoor does not read (cloud provider logs, EDR telemetry) and
     /// rules for a log that is not among the inputs. Notices, not failures.

@@ -28,6 +28,12 @@ pub enum Family {
     Kubelet,
     /// Kubernetes Event objects.
     Events,
+    /// Network flows: who connected to whom on which port (Hubble, VPC).
+    Flow,
+    /// DNS queries (CoreDNS query log, Hubble DNS flows).
+    Dns,
+    /// HTTP requests at the cluster's edge (ingress-nginx access log).
+    Ingress,
 }
 
 impl Family {
@@ -39,6 +45,24 @@ impl Family {
             Family::Container => format.is_container(),
             Family::Kubelet => format == Format::Klog,
             Family::Events => format == Format::K8sEvents,
+            Family::Flow => format.is_flow(),
+            Family::Dns => matches!(format, Format::CoreDns | Format::Hubble),
+            Family::Ingress => format == Format::IngressNginx,
+        }
+    }
+
+    /// The family in plain words, for coverage notes.
+    pub fn label(self) -> &'static str {
+        match self {
+            Family::Audit => "API server audit log",
+            Family::NodeLog => "node logs (syslog, journal)",
+            Family::Falco => "Falco alerts",
+            Family::Container => "container logs",
+            Family::Kubelet => "kubelet and control-plane logs",
+            Family::Events => "Kubernetes Events",
+            Family::Flow => "network flows (Hubble, VPC flow logs)",
+            Family::Dns => "DNS query logs (CoreDNS, Hubble DNS)",
+            Family::Ingress => "ingress access logs (ingress-nginx)",
         }
     }
 
@@ -119,6 +143,10 @@ pub fn route_for(ls: &LogSource) -> Option<Route> {
                 Some("kubelet") | Some("klog") => Some(Route::family(Family::Kubelet)),
                 Some("container") | Some("containers") => Some(Route::family(Family::Container)),
                 Some("events") | Some("event") => Some(Route::family(Family::Events)),
+                // Spoor's own network services (rules/builtin/network.yml).
+                Some("network") | Some("flow") => Some(Route::family(Family::Flow)),
+                Some("dns") => Some(Route::family(Family::Dns)),
+                Some("ingress") => Some(Route::family(Family::Ingress)),
                 _ if category.as_deref() == Some("container") => {
                     Some(Route::family(Family::Container))
                 }
@@ -255,6 +283,15 @@ mod tests {
                 .family,
             Family::Container
         );
+        let flows = route_for(&ls(None, Some("kubernetes"), Some("network"))).unwrap();
+        assert!(flows.accepts(Format::Hubble, None) && flows.accepts(Format::VpcFlow, None));
+        assert!(!flows.accepts(Format::CoreDns, None));
+        let dns = route_for(&ls(None, Some("kubernetes"), Some("dns"))).unwrap();
+        assert!(dns.accepts(Format::CoreDns, None) && dns.accepts(Format::Hubble, None));
+        assert!(!dns.accepts(Format::Cri, None));
+        let ingress = route_for(&ls(None, Some("kubernetes"), Some("ingress"))).unwrap();
+        assert!(ingress.accepts(Format::IngressNginx, None));
+        assert!(!ingress.accepts(Format::DockerJson, None));
         assert_eq!(
             route_for(&ls(None, Some("kubernetes"), Some("kubelet")))
                 .unwrap()

@@ -22,6 +22,10 @@
 //!   legitimately follows later `RequestReceived` events); other formats
 //!   compare the event time with the previous record of the same format.
 //!   One displaced record counts once (a swap of two neighbours counts 1).
+//!   A stream read newest-first (Loki's query API and `logcli` return
+//!   entries backwards by default) is recognised when most of its steps go
+//!   back in time: it is then judged in reverse, so only records out of
+//!   *its* order count, and a note says the stream was reversed.
 //! - **truncated**: a compressed stream or archive cut short, a last line
 //!   without newline that does not parse, or a JSON document open at EOF.
 //! - **stuck_requests**: audit requests logged at `RequestReceived` with no
@@ -117,8 +121,7 @@ pub struct IntegrityTracker {
     buckets: [u64; 32],
     candidates: BinaryHeap<Reverse<(i64, i64)>>,
     candidates_dropped: u64,
-    last_by_stream: HashMap<(u8, String), i64>,
-    out_of_order: u64,
+    streams: HashMap<(u8, String), StreamOrder>,
     ids: HashSet<u64>,
     ids_full: bool,
     duplicate_ids: u64,
@@ -129,6 +132,31 @@ pub struct IntegrityTracker {
     levels: BTreeMap<String, u64>,
     table: BTreeMap<(String, String), BTreeMap<String, u64>>,
     rows_dropped: u64,
+}
+
+/// The order of one stream: its latest time and how many steps went
+/// back or forward by more than [`ORDER_TOLERANCE_NS`].
+#[derive(Debug, Clone, Copy)]
+struct StreamOrder {
+    last: i64,
+    backward: u64,
+    forward: u64,
+}
+
+impl StreamOrder {
+    /// Most steps go back in time: the stream was written newest-first.
+    fn reversed(&self) -> bool {
+        self.backward >= 2 && self.backward > 4 * self.forward
+    }
+
+    /// Records out of the stream's own order.
+    fn out_of_order(&self) -> u64 {
+        if self.reversed() {
+            self.forward
+        } else {
+            self.backward
+        }
+    }
 }
 
 fn hash64(parts: &[&str]) -> u64 {
@@ -190,16 +218,23 @@ impl IntegrityTracker {
     }
 
     fn order(&mut self, key: (u8, String), t: i64) {
-        match self.last_by_stream.get_mut(&key) {
-            Some(prev) => {
-                if t < *prev - ORDER_TOLERANCE_NS {
-                    self.out_of_order += 1;
+        match self.streams.get_mut(&key) {
+            Some(s) => {
+                if t < s.last - ORDER_TOLERANCE_NS {
+                    s.backward += 1;
+                } else if t > s.last + ORDER_TOLERANCE_NS {
+                    s.forward += 1;
                 }
-                *prev = t;
+                s.last = t;
             }
             None => {
-                if self.last_by_stream.len() < 4096 {
-                    self.last_by_stream.insert(key, t);
+                if self.streams.len() < 4096 {
+                    let first = StreamOrder {
+                        last: t,
+                        backward: 0,
+                        forward: 0,
+                    };
+                    self.streams.insert(key, first);
                 }
             }
         }
@@ -324,6 +359,13 @@ impl IntegrityTracker {
                 "stuck-request check stopped after {MAX_IDS} open requests"
             ));
         }
+        let reversed = self.streams.values().filter(|s| s.reversed()).count();
+        if reversed > 0 {
+            notes.push(format!(
+                "{reversed} stream(s) read newest-first (as Loki exports them): judged in reverse order"
+            ));
+        }
+        let out_of_order = self.streams.values().map(StreamOrder::out_of_order).sum();
         let end = self.latest.unwrap_or(i64::MAX);
         let stuck = self
             .open
@@ -337,7 +379,7 @@ impl IntegrityTracker {
         Integrity {
             gaps,
             duplicate_ids: self.duplicate_ids,
-            out_of_order: self.out_of_order,
+            out_of_order,
             truncated,
             stuck_requests: stuck,
             typical_interval_ms: typical.map(|t| (t / 1_000_000) as u64),

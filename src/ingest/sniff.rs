@@ -10,7 +10,7 @@
 //! the best one over half wins, else the input is plain text.
 
 use crate::event::Format;
-use crate::ingest::formats::{container, eks, json, klog, logfmt, syslog, yaml};
+use crate::ingest::formats::{container, eks, json, klog, logfmt, syslog, vpc_flow, yaml};
 use serde_json::Value;
 
 /// The kind of input, as far as the first lines tell.
@@ -38,6 +38,10 @@ pub fn sniff(sample: &[&str]) -> Sniffed {
     if first.starts_with('{') || first.starts_with('[') {
         return Sniffed::Json;
     }
+    // A VPC flow log delivered to S3 names its (custom) fields first.
+    if vpc_flow::is_header(first) {
+        return Sniffed::Lines(Format::VpcFlow);
+    }
     let heads: Vec<&str> = lines
         .iter()
         .copied()
@@ -45,12 +49,13 @@ pub fn sniff(sample: &[&str]) -> Sniffed {
         .collect();
     let n = heads.len().max(1);
     let score = |f: &dyn Fn(&str) -> bool| heads.iter().filter(|l| f(l)).count();
-    let candidates: [(Format, usize); 5] = [
+    let candidates: [(Format, usize); 6] = [
         (Format::K8sAuditEks, score(&eks::looks_like_line)),
         (Format::Cri, score(&|l| container::split_cri(l).is_some())),
         (Format::Klog, score(&klog::looks_like)),
         (Format::Syslog, score(&syslog::looks_like)),
         (Format::Logfmt, score(&logfmt::looks_like)),
+        (Format::VpcFlow, score(&vpc_flow::looks_like)),
     ];
     let mut best: Option<(Format, usize)> = None;
     for (f, s) in candidates {
@@ -122,6 +127,23 @@ mod tests {
         assert_eq!(
             detect(&[r#"2024-01-02T03:04:05Z {"auditID":"a","verb":"get"}"#]),
             Format::K8sAuditEks
+        );
+        assert_eq!(
+            detect(&["2 123456789012 eni-0a1b2c3d 10.0.1.11 10.0.2.25 39004 443 6 12 3120 1773310440 1773310500 ACCEPT OK"]),
+            Format::VpcFlow
+        );
+        assert_eq!(
+            detect(&[
+                "version srcaddr dstaddr action",
+                "5 10.0.0.1 10.0.0.2 ACCEPT"
+            ]),
+            Format::VpcFlow
+        );
+        assert_eq!(
+            detect(&[
+                r#"{"flow":{"time":"2026-03-12T10:14:58Z","verdict":"FORWARDED","IP":{"source":"10.0.0.1","destination":"10.0.0.2"},"Type":"L3_L4"},"node_name":"w"}"#
+            ]),
+            Format::Hubble
         );
         assert_eq!(sniff(&["# c", "a: 1", "b:", "  c: 2"]), Sniffed::Yaml);
         assert_eq!(

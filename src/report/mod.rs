@@ -12,6 +12,7 @@ pub mod html;
 mod level;
 mod navigator;
 mod ndjson;
+mod rule_coverage;
 mod sarif;
 mod text;
 mod timesketch;
@@ -21,6 +22,7 @@ pub use ecs::render_ecs_bulk;
 pub use export::{render, ExportFormat, ExportOptions, NavigatorScore};
 pub use html::escape_html;
 pub use level::Level;
+pub use rule_coverage::RuleCoverageNote;
 pub use text::{render_text, render_text_styled};
 
 use crate::analysis::{Analysis, Summary};
@@ -57,10 +59,26 @@ pub struct Report {
     #[serde(default)]
     pub entities: Vec<EntitySummary>,
     pub summary: Summary,
+    /// What the case as a whole can be trusted to show: clocks that
+    /// disagree between sources, rules that could not fire.
+    #[serde(default)]
+    pub integrity: CaseIntegrity,
     /// Notices about the case as a whole (per-line problems stay in
     /// `inputs[].diagnostics`).
     #[serde(default)]
     pub diagnostics: Vec<Notice>,
+}
+
+/// Integrity across inputs (per-input integrity is `inputs[].integrity`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CaseIntegrity {
+    /// Offsets of other inputs' clocks from the audit log's, estimated
+    /// from actions both describe (`crate::correlate::ClockSkew`).
+    #[serde(default)]
+    pub clock_skew: Vec<crate::correlate::ClockSkew>,
+    /// Built-in rules that could not fire, by missing source or audit level.
+    #[serde(default)]
+    pub rule_coverage: Vec<RuleCoverageNote>,
 }
 
 /// A filter as given, in the report: RFC 3339 times and a level name.
@@ -366,7 +384,12 @@ impl Report {
             incidents,
             entities,
             summary: analysis.summary().clone(),
+            integrity: CaseIntegrity::default(),
             diagnostics: Vec::new(),
+        };
+        report.integrity = CaseIntegrity {
+            clock_skew: correlation.clock_skew(&paths),
+            rule_coverage: rule_coverage::notes(analysis, &report.inputs),
         };
         report.apply_filter(analysis.filter(), analysis.skipped_events());
         let docs = analysis.rule_docs();
@@ -482,7 +505,12 @@ fn notices(report: &Report, analysis: &Analysis) -> Vec<Notice> {
             )));
         }
     }
-    for r in analysis.inapplicable_rules() {
+    // Built-in rules are listed by source in `integrity.rule_coverage`.
+    for r in analysis
+        .inapplicable_rules()
+        .into_iter()
+        .filter(|r| r.source != "builtin")
+    {
         out.push(Notice::info(format!(
             "rule {} ({}): {}",
             r.id, r.source, r.message

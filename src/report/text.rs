@@ -124,6 +124,27 @@ pub fn render_text_styled(r: &Report, color: bool) -> String {
             let _ = writeln!(s, "    audit coverage: {w}");
         }
     }
+    for k in &r.integrity.clock_skew {
+        let _ = writeln!(
+            s,
+            "clock skew: {} is {:+.3} s from {} ({} pair(s), {:+.3} .. {:+.3} s; {})",
+            clean(&k.other),
+            k.offset_ms as f64 / 1000.0,
+            clean(&k.reference),
+            k.samples,
+            k.min_ms as f64 / 1000.0,
+            k.max_ms as f64 / 1000.0,
+            k.basis
+        );
+    }
+    for n in &r.integrity.rule_coverage {
+        let _ = writeln!(
+            s,
+            "rule coverage: {}: {}",
+            clean(&n.message),
+            n.rules.join(", ")
+        );
+    }
     let pack = r
         .rules
         .pack

@@ -495,6 +495,16 @@ pub fn query_error(message: Option<&str>) {
     }
 }
 
+/// A row of the inputs table spanning all its columns (log text goes in
+/// as text only, through `row`).
+fn note_row(body: &web_sys::Element, text: &str, class: &str) {
+    let tr = row(body, &[text]);
+    tr.set_class_name(class);
+    if let Some(cell) = tr.first_element_child() {
+        cell.set_attribute("colspan", "7").ok();
+    }
+}
+
 fn render(report: Rc<Report>) {
     let events: u64 = report.inputs.iter().map(|i| i.events).sum();
     by_id("events-count").set_text_content(Some(&events.to_string()));
@@ -519,20 +529,36 @@ fn render(report: Rc<Report>) {
         tr.set_attribute("data-testid", "input-row").ok();
         let shown = i.diagnostics.len().min(20);
         for d in i.diagnostics.iter().take(shown) {
-            let diag = row(&inputs, &[&format!("{}:{}: {}", i.path, d.line, d.message)]);
-            diag.set_class_name("diagnostic");
-            if let Some(cell) = diag.first_element_child() {
-                cell.set_attribute("colspan", "7").ok();
-            }
+            note_row(
+                &inputs,
+                &format!("{}:{}: {}", i.path, d.line, d.message),
+                "diagnostic",
+            );
         }
         let more = (i.diagnostics.len() - shown) as u64 + i.diagnostics_dropped;
         if more > 0 {
-            let diag = row(&inputs, &[&format!("… and {more} more unparsed lines")]);
-            diag.set_class_name("diagnostic");
-            if let Some(cell) = diag.first_element_child() {
-                cell.set_attribute("colspan", "7").ok();
-            }
+            note_row(
+                &inputs,
+                &format!("… and {more} more unparsed lines"),
+                "diagnostic",
+            );
         }
+    }
+    // Integrity across inputs: clocks that disagree, rules that could not fire.
+    for k in &report.integrity.clock_skew {
+        let text = format!(
+            "clock skew: {} is {:+.3} s from {} ({} exec(s); {})",
+            k.other,
+            k.offset_ms as f64 / 1000.0,
+            k.reference,
+            k.samples,
+            k.basis
+        );
+        note_row(&inputs, &text, "integrity-note");
+    }
+    for n in &report.integrity.rule_coverage {
+        let text = format!("rule coverage: {}: {}", n.message, n.rules.join(", "));
+        note_row(&inputs, &text, "integrity-note");
     }
     with(|s| s.report = Some(report.clone()));
     fill_counts("actions-body", &report.summary.actions);

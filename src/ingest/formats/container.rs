@@ -226,7 +226,7 @@ impl ContainerParser {
             Format::DockerJson
         };
         let _ = self.format;
-        Record {
+        let mut record = Record {
             format,
             event: Event {
                 time_ns: parse_rfc3339(&p.time),
@@ -240,7 +240,9 @@ impl ContainerParser {
             },
             fields: Value::Object(fields),
             location,
-        }
+        };
+        super::app_lines::recognise(&mut record);
+        record
     }
 }
 

@@ -12,8 +12,8 @@
 //! format only, and ones that do not fit are reported unparsed.
 
 use super::{
-    aks, audit, container, eks, falco, gke, journald, jsonl, k8s_events, pipeline, Context, Out,
-    Parser,
+    aks, audit, container, eks, falco, gke, hubble, journald, jsonl, k8s_events, pipeline, Context,
+    Out, Parser,
 };
 use crate::event::{Format, Location};
 use serde_json::Value;
@@ -103,6 +103,7 @@ impl JsonParser {
             Format::K8sAuditAks => aks::convert(v, location, out),
             Format::K8sAuditGke => gke::convert(v, location, out),
             Format::Falco => falco::convert(v, location, out),
+            Format::Hubble => hubble::convert(v, location, out),
             Format::K8sEvents => k8s_events::convert(v, location, out),
             Format::Journald => journald::convert(v, location, out),
             Format::DockerJson | Format::Cri => self.container.docker(&v, location, out),
@@ -206,6 +207,9 @@ pub fn classify(v: &Value) -> Format {
         || (v.get("auditID").is_some() && v.get("verb").is_some())
     {
         return Format::K8sAudit;
+    }
+    if hubble::is_flow(v) {
+        return Format::Hubble;
     }
     if falco::is_alert(v) {
         return Format::Falco;

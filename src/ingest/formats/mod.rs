@@ -12,16 +12,21 @@
 //!   [`journald`], [`falco`], [`k8s_events`].
 //! - central pipelines: [`pipeline`] (Elasticsearch/OpenSearch exports,
 //!   ECS from Filebeat/Elastic Agent, Fluent Bit/Fluentd, Loki).
+//! - the network: [`hubble`] (Cilium flows), [`vpc_flow`] (AWS VPC flow
+//!   logs), and [`app_lines`] for container lines that are CoreDNS queries
+//!   or ingress-nginx requests.
 //! - generic: [`jsonl`], [`logfmt`], [`text`]; [`yaml`] frames YAML
 //!   documents and hands them to the JSON dispatcher.
 
 pub mod aks;
+pub mod app_lines;
 pub mod audit;
 pub mod auth;
 pub mod container;
 pub mod eks;
 pub mod falco;
 pub mod gke;
+pub mod hubble;
 pub mod journald;
 pub mod json;
 pub mod jsonl;
@@ -31,6 +36,7 @@ pub mod logfmt;
 pub mod pipeline;
 pub mod syslog;
 pub mod text;
+pub mod vpc_flow;
 pub mod yaml;
 
 use crate::event::{Format, Location, Record};
@@ -115,6 +121,7 @@ pub fn parser_with(format: Option<Format>, ctx: &Context) -> Box<dyn Parser> {
             Format::Logfmt => Box::new(logfmt::LogfmtParser),
             Format::Text => Box::new(text::TextParser),
             Format::K8sAuditEks => Box::new(eks::EksParser::new(ctx)),
+            Format::VpcFlow => Box::new(vpc_flow::VpcFlowParser::new()),
             _ => Box::new(json::JsonParser::new(Some(f), ctx)),
         },
     }

@@ -309,7 +309,7 @@ pub fn container_record(
         }
     }
     let time_text = meta.time.unwrap_or_default();
-    Record {
+    let mut record = Record {
         format,
         event: Event {
             time_ns: parse_rfc3339(&time_text),
@@ -324,5 +324,7 @@ pub fn container_record(
         },
         fields: Value::Object(fields),
         location,
-    }
+    };
+    super::app_lines::recognise(&mut record);
+    record
 }
