@@ -222,6 +222,25 @@ impl Slot {
     }
 }
 
+/// Whether `line` is an instance of `template` (a mined pattern): it cuts
+/// and masks the line as the miner does, and each template token must
+/// equal the line's token or stand for it (`<*>` any run of characters).
+/// This is how the page finds a pattern's lines (`pattern:"…"` queries).
+pub fn matches_template(template: &str, line: &str) -> bool {
+    let mut tokens = Vec::new();
+    mask::tokenize(
+        &header::message(line),
+        PatternConfig::default().max_tokens,
+        &mut tokens,
+    );
+    let wanted: Vec<&str> = template.split_whitespace().collect();
+    wanted.len() == tokens.len()
+        && wanted
+            .iter()
+            .zip(&tokens)
+            .all(|(w, t)| *w == t.as_str() || fits(w, t))
+}
+
 /// The tree branch of a leading token: `key=` for a `key=value` token (the
 /// value may vary), `<*>` for a token with a digit or a mask (Drain's rule),
 /// else the token itself.
