@@ -99,7 +99,11 @@ pub enum ToWorker {
     Baseline { q: String, limit: usize },
     /// Hunting: patterns of the loaded messages, rarest first, with counts
     /// per time bin.
-    Patterns { q: String, bins: usize, limit: usize },
+    Patterns {
+        q: String,
+        bins: usize,
+        limit: usize,
+    },
     /// The built-in hunts.
     Hunts,
     /// Runs a hunt (built-in or saved) over the loaded events.

@@ -403,7 +403,10 @@ mod tests {
         }) else {
             panic!("baseline")
         };
-        assert!(baseline.anomalies.iter().any(|a| a.entity == "system:anonymous"));
+        assert!(baseline
+            .anomalies
+            .iter()
+            .any(|a| a.entity == "system:anonymous"));
         assert_eq!(baseline.profiles.len(), 5);
         let Answer::Patterns { patterns } = s.answer(&ToWorker::Patterns {
             q: String::new(),

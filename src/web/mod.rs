@@ -8,6 +8,7 @@ mod casefile;
 mod dom;
 mod explorer;
 mod findings;
+mod hunt;
 mod learn;
 mod timeline;
 mod views;
