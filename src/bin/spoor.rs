@@ -170,7 +170,9 @@ struct HuntLogs {
 
 #[derive(clap::Args)]
 struct PatternsArgs {
-    /// Files or folders (walked recursively); gzip is read as text.
+    /// Files, folders (walked recursively) or archives (.tar, .tar.gz,
+    /// .tgz, .zip: each member is an input, `archive.tgz!inner/path.log`);
+    /// gzip is read as text.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
@@ -772,7 +774,7 @@ fn patterns(args: PatternsArgs) -> Result<ExitCode, String> {
     for file in &files {
         let display = file.display().to_string();
         let mut f = std::fs::File::open(file).map_err(|e| format!("cannot open {display}: {e}"))?;
-        scan.open(&display);
+        scan.open_source(&display);
         loop {
             let n = f
                 .read(&mut buf)
@@ -780,10 +782,13 @@ fn patterns(args: PatternsArgs) -> Result<ExitCode, String> {
             if n == 0 {
                 break;
             }
-            scan.push(&buf[..n]);
+            scan.push_source(&buf[..n]);
         }
     }
     let report = scan.finish();
+    for problem in &report.problems {
+        eprintln!("spoor: {problem}");
+    }
     for input in &report.inputs {
         for d in &input.diagnostics {
             eprintln!("spoor: {}: {d}", input.path);

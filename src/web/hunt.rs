@@ -43,8 +43,6 @@ struct HuntState {
     saved: Vec<Hunt>,
     /// The last stack shown, for "Save as hunt" and drafts.
     stack: Option<Stack>,
-    /// The hunt a result is shown for.
-    running: Option<String>,
     /// The case changed since the view was filled.
     stale: bool,
 }
@@ -69,7 +67,12 @@ pub fn start() {
     }
     on(&by_id("hunt-stack-run"), "click", |_| run_stack());
     on(&by_id("hunt-query"), "keydown", |e| {
-        if Reflect::get(&e, &"key".into()).ok().and_then(|k| k.as_string()).as_deref() == Some("Enter") {
+        if Reflect::get(&e, &"key".into())
+            .ok()
+            .and_then(|k| k.as_string())
+            .as_deref()
+            == Some("Enter")
+        {
             run_stack();
         }
     });
@@ -138,7 +141,7 @@ fn chosen_fields() -> Vec<String> {
 }
 
 fn run_stack() {
-    hunt_state(|h| h.running = None);
+    by_id("hunt-stack-summary").set_text_content(Some("Counting…"));
     ask(
         "hunt:stack",
         ToWorker::HuntStack {
@@ -206,7 +209,11 @@ fn show_stack(stack: Stack, hunt: Option<&HuntResult>) {
     }
     child(&tr, "th", "", "");
     let summary = match hunt {
-        Some(r) => format!("Hunt “{}”: {} matching events. ", r.title, thousands(r.matches as u64)),
+        Some(r) => format!(
+            "Hunt “{}”: {} matching events. ",
+            r.title,
+            thousands(r.matches as u64)
+        ),
         None => String::new(),
     } + &format!(
         "{} events, {} distinct {}, rarest first ({} without a value).",
@@ -218,6 +225,10 @@ fn show_stack(stack: Stack, hunt: Option<&HuntResult>) {
     by_id("hunt-stack-summary").set_text_content(Some(&summary));
     let body = by_id("hunt-stack-body");
     clear(&body);
+    if hunt.is_none() {
+        let _ = body.remove_attribute("data-hunt");
+        let _ = body.remove_attribute("data-matches");
+    }
     for r in &stack.rows {
         let tr = child(&body, "tr", "", "");
         attr(&tr, "data-testid", "hunt-stack-row");
@@ -243,7 +254,11 @@ fn show_stack(stack: Stack, hunt: Option<&HuntResult>) {
 }
 
 fn show_hunt_result(result: HuntResult) {
-    status(&format!("Ran “{}”: {} matching events.", result.title, thousands(result.matches as u64)));
+    status(&format!(
+        "Ran “{}”: {} matching events.",
+        result.title,
+        thousands(result.matches as u64)
+    ));
     let body = by_id("hunt-stack-body");
     attr(&body, "data-hunt", &result.id);
     attr(&body, "data-matches", &result.matches.to_string());
@@ -267,9 +282,17 @@ fn render_hunts() {
     let (builtin, saved) = hunt_state(|h| (h.builtin.clone(), h.saved.clone()));
     let body = by_id("hunt-list");
     clear(&body);
-    for (hunt, own) in builtin.iter().map(|h| (h, false)).chain(saved.iter().map(|h| (h, true))) {
+    for (hunt, own) in builtin
+        .iter()
+        .map(|h| (h, false))
+        .chain(saved.iter().map(|h| (h, true)))
+    {
         let tr = child(&body, "tr", "", "");
-        attr(&tr, "data-testid", if own { "hunt-saved" } else { "hunt-builtin" });
+        attr(
+            &tr,
+            "data-testid",
+            if own { "hunt-saved" } else { "hunt-builtin" },
+        );
         attr(&tr, "data-hunt", &hunt.id);
         child(&tr, "td", "", &hunt.title);
         child(&tr, "td", "", &hunt.query);
@@ -281,7 +304,6 @@ fn render_hunts() {
         attr(&b, "data-testid", "hunt-run");
         let h = hunt.clone();
         on(&b, "click", move |_| {
-            hunt_state(|s| s.running = Some(h.id.clone()));
             ask("hunt:run", ToWorker::RunHunt { hunt: h.clone() });
         });
     }
@@ -328,7 +350,12 @@ fn show_baseline(b: &Baseline) {
     let body = by_id("hunt-seen-body");
     clear(&body);
     if b.anomalies.is_empty() {
-        child(&child(&body, "tr", "", ""), "td", "muted", "Nothing breaks a baseline in these logs.");
+        child(
+            &child(&body, "tr", "", ""),
+            "td",
+            "muted",
+            "Nothing breaks a baseline in these logs.",
+        );
     }
     for a in &b.anomalies {
         let tr = child(&body, "tr", "", "");
@@ -380,7 +407,10 @@ fn show_patterns(p: &MessagePatterns) {
         draft_button(
             &td,
             ToWorker::Draft {
-                title: format!("pattern {}", pattern.template.chars().take(60).collect::<String>()),
+                title: format!(
+                    "pattern {}",
+                    pattern.template.chars().take(60).collect::<String>()
+                ),
                 format: pattern.format.clone(),
                 fields: Vec::new(),
                 template: Some(pattern.template.clone()),
@@ -417,10 +447,17 @@ fn run_draft() {
         Some(name) => {
             let message = Object::new();
             let _ = Reflect::set(&message, &"sample".into(), &JsValue::from_str(&name));
-            let _ = Reflect::set(&message, &"rules".into(), &Array::of1(&JsValue::from_str(&text)));
+            let _ = Reflect::set(
+                &message,
+                &"rules".into(),
+                &Array::of1(&JsValue::from_str(&text)),
+            );
             app::run(&message);
         }
-        None => match File::new_with_str_sequence(&Array::of1(&JsValue::from_str(&text)), "hunt-draft.yml") {
+        None => match File::new_with_str_sequence(
+            &Array::of1(&JsValue::from_str(&text)),
+            "hunt-draft.yml",
+        ) {
             Ok(file) => app::add_files(vec![file]),
             Err(e) => status(&format!("Cannot make a rule file: {e:?}")),
         },
