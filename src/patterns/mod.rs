@@ -605,6 +605,24 @@ impl PatternMiner {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_template_matches_its_lines_token_by_token() {
+        let t = "Failed password for <*> from <*> port <*> ssh2";
+        let line = "Dec 10 06:55:48 LabSZ sshd[24200]: Failed password for root from 5.36.59.76 port 42393 ssh2";
+        assert!(matches_template(t, line));
+        // One `<*>` is one token: the longer "invalid user" line is another pattern.
+        let near = "Dec 10 06:55:48 LabSZ sshd[24200]: Failed password for invalid user webmaster from 5.36.59.76 port 42393 ssh2";
+        assert!(!matches_template(t, near));
+        assert!(matches_template(
+            "session opened for user=<*>",
+            "session opened for user=bob"
+        ));
+        assert!(!matches_template(
+            "session opened for user=<*>",
+            "session closed for user=bob"
+        ));
+    }
+
     fn mine(lines: &[&str]) -> Patterns {
         let mut m = PatternMiner::default();
         for l in lines {
