@@ -3,6 +3,7 @@
 //! saves and opens it; `spoor case show` renders its report in any export
 //! format.
 
+use crate::hunt::notebook::Hunt;
 use crate::report::{Report, SCHEMA};
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +19,10 @@ pub struct CaseFile {
     /// The analyst's notes, as typed.
     #[serde(default)]
     pub notes: String,
+    /// Hunts the analyst saved (query or stack with a note), rerun when
+    /// the logs are loaded again. Absent in older case files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hunts: Vec<Hunt>,
 }
 
 impl CaseFile {
@@ -27,11 +32,17 @@ impl CaseFile {
             report,
             view: view.trim_start_matches('#').to_string(),
             notes: notes.to_string(),
+            hunts: Vec::new(),
         }
     }
 
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("cases always serialize")
+    }
+
+    pub fn with_hunts(mut self, hunts: Vec<Hunt>) -> CaseFile {
+        self.hunts = hunts;
+        self
     }
 
     /// A case file, checked for its schema and its report's schema.
@@ -104,6 +115,12 @@ mod tests {
         assert!(CaseFile::from_json(&other)
             .unwrap_err()
             .contains("spoor.case/9"));
+        // Hunts travel with the case; a case saved before hunts existed reads.
+        assert!(!json.contains("\"hunts\""));
+        let hunt = crate::hunt::notebook::builtin_hunts().remove(0);
+        let with = case.clone().with_hunts(vec![hunt.clone()]);
+        let back = CaseFile::from_json(&with.to_json()).unwrap();
+        assert_eq!(back.hunts, vec![hunt]);
         let old = json.replace("spoor.report/1", "spoor.report/0");
         assert!(CaseFile::from_json(&old)
             .unwrap_err()

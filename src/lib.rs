@@ -15,6 +15,7 @@ pub mod detect;
 pub mod event;
 pub mod explain;
 pub mod generate;
+pub mod hunt;
 pub mod ingest;
 pub mod patterns;
 pub mod protocol;

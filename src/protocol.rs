@@ -4,6 +4,10 @@
 //! everything else is plain data defined here, so both ends (and native
 //! tests) agree on one definition.
 
+use crate::hunt::baseline::Baseline;
+use crate::hunt::notebook::{Hunt, HuntResult};
+use crate::hunt::patterns::MessagePatterns;
+use crate::hunt::stack::Stack;
 use crate::report::Report;
 use crate::store::{Histogram, Lanes, Row, StackBy};
 use serde::{Deserialize, Serialize};
@@ -95,6 +99,36 @@ pub enum ToWorker {
     },
     /// What a loaded rule says about itself (description, why, next steps).
     Rule { rule_id: String },
+    /// Hunting: the values of one to three fields among the matches of
+    /// `q`, rarest first (`hunt::stack`).
+    HuntStack {
+        q: String,
+        by: Vec<String>,
+        limit: usize,
+    },
+    /// Hunting: per identity and address, what is usual and what breaks it.
+    Baseline { q: String, limit: usize },
+    /// Hunting: patterns of the loaded messages, rarest first, with counts
+    /// per time bin.
+    Patterns {
+        q: String,
+        bins: usize,
+        limit: usize,
+    },
+    /// The built-in hunts.
+    Hunts,
+    /// Runs a hunt (built-in or saved) over the loaded events.
+    RunHunt { hunt: Hunt },
+    /// A Sigma rule draft from a hunt result: exact `fields`, or a pattern's
+    /// `template`; `format` is the events' format (its logsource).
+    Draft {
+        title: String,
+        format: String,
+        #[serde(default)]
+        fields: Vec<(String, String)>,
+        #[serde(default)]
+        template: Option<String>,
+    },
 }
 
 /// The worker's answer to one [`Request`].
@@ -138,6 +172,25 @@ pub enum Answer {
     },
     Rule {
         info: Option<Box<crate::detect::RuleInfo>>,
+    },
+    HuntStack {
+        stack: Stack,
+    },
+    Baseline {
+        baseline: Baseline,
+    },
+    Patterns {
+        patterns: MessagePatterns,
+    },
+    Hunts {
+        hunts: Vec<Hunt>,
+    },
+    HuntResult {
+        result: HuntResult,
+    },
+    /// A Sigma rule draft (YAML text).
+    Draft {
+        text: String,
     },
     /// The request could not be answered; `column` points into a bad query.
     Error {
@@ -233,6 +286,15 @@ mod tests {
                 from: None,
                 to: Some(5),
                 buckets: 100,
+            },
+            ToWorker::RunHunt {
+                hunt: crate::hunt::notebook::builtin_hunts().remove(0),
+            },
+            ToWorker::Draft {
+                title: "t".into(),
+                format: "k8s-audit".into(),
+                fields: vec![("user".into(), "a".into())],
+                template: None,
             },
         ] {
             let r = Request {

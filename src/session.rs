@@ -4,6 +4,7 @@
 //! only the worker holds: it answers [`ToWorker::Raw`] itself.
 
 use crate::analysis::Analysis;
+use crate::hunt::{self, draft::DraftSource};
 use crate::ingest::time::format_rfc3339;
 use crate::protocol::{Answer, ToWorker};
 use crate::report::{ExportFormat, ExportOptions, Report};
@@ -96,6 +97,26 @@ impl Session {
                 return Answer::Rule {
                     info: self.analysis.rule(rule_id).cloned().map(Box::new),
                 }
+            }
+            ToWorker::Hunts => {
+                return Answer::Hunts {
+                    hunts: hunt::notebook::builtin_hunts(),
+                }
+            }
+            ToWorker::Draft {
+                title,
+                format,
+                fields,
+                template,
+            } => {
+                let source = match template {
+                    Some(t) => DraftSource::Pattern(t.clone()),
+                    None => DraftSource::Fields(fields.clone()),
+                };
+                return match hunt::draft::sigma_draft(title, format, &source) {
+                    Ok(text) => Answer::Draft { text },
+                    Err(e) => error(&e),
+                };
             }
             _ if !self.logs => return error(NO_LOGS),
             _ => {}
@@ -198,8 +219,37 @@ impl Session {
                     Err(e) => bad_query(e),
                 }
             }
+            ToWorker::HuntStack { q, by, limit } => {
+                let fields = match hunt::stack::parse_fields(&by.join(",")) {
+                    Ok(f) => f,
+                    Err(e) => return error(&e),
+                };
+                match self.matches(q) {
+                    Ok(ids) => Answer::HuntStack {
+                        stack: hunt::stack::stack(self.store(), &fields, &ids, q, *limit),
+                    },
+                    Err(e) => bad_query(e),
+                }
+            }
+            ToWorker::Baseline { q, limit } => match self.matches(q) {
+                Ok(ids) => Answer::Baseline {
+                    baseline: hunt::baseline::baseline(self.store(), &ids, *limit),
+                },
+                Err(e) => bad_query(e),
+            },
+            ToWorker::Patterns { q, bins, limit } => match self.matches(q) {
+                Ok(ids) => Answer::Patterns {
+                    patterns: hunt::patterns::message_patterns(self.store(), &ids, *bins, *limit),
+                },
+                Err(e) => bad_query(e),
+            },
+            ToWorker::RunHunt { hunt } => match hunt::notebook::run_hunt(self.store(), hunt) {
+                Ok(result) => Answer::HuntResult { result },
+                Err(e) => error(&e),
+            },
             ToWorker::Raw { .. } => error("raw records are read by the worker"),
             // Answered above.
+            ToWorker::Hunts | ToWorker::Draft { .. } => error("answered without logs"),
             ToWorker::Export { format, note } => self.export(format, note.clone()),
             ToWorker::Rule { rule_id } => Answer::Rule {
                 info: self.analysis.rule(rule_id).cloned().map(Box::new),
@@ -420,6 +470,66 @@ mod tests {
             });
             assert!(matches!(answer, Answer::Error { .. }), "{field} {q}");
         }
+    }
+
+    #[test]
+    fn answers_hunting_questions() {
+        let mut s = sample();
+        let Answer::HuntStack { stack } = s.answer(&ToWorker::HuntStack {
+            q: "user:system:anonymous".into(),
+            by: vec!["ip".into()],
+            limit: 5,
+        }) else {
+            panic!("stack")
+        };
+        assert!(stack.rows.iter().any(|r| r.values == ["203.0.113.7"]));
+        assert!(stack.rows.windows(2).all(|w| w[0].count <= w[1].count));
+        let Answer::Baseline { baseline } = s.answer(&ToWorker::Baseline {
+            q: String::new(),
+            limit: 5,
+        }) else {
+            panic!("baseline")
+        };
+        assert!(baseline
+            .anomalies
+            .iter()
+            .any(|a| a.entity == "system:anonymous"));
+        assert_eq!(baseline.profiles.len(), 5);
+        let Answer::Patterns { patterns } = s.answer(&ToWorker::Patterns {
+            q: String::new(),
+            bins: 30,
+            limit: 10,
+        }) else {
+            panic!("patterns")
+        };
+        assert_eq!(patterns.patterns.len(), 10);
+        assert_eq!(patterns.patterns[0].bins.len(), 30);
+        let Answer::Hunts { hunts } = s.answer(&ToWorker::Hunts) else {
+            panic!("hunts")
+        };
+        let Answer::HuntResult { result } = s.answer(&ToWorker::RunHunt {
+            hunt: hunts[0].clone(),
+        }) else {
+            panic!("run")
+        };
+        assert!(result.matches > 0);
+        let Answer::Draft { text } = s.answer(&ToWorker::Draft {
+            title: "x".into(),
+            format: "k8s-audit".into(),
+            fields: vec![("user".into(), "system:anonymous".into())],
+            template: None,
+        }) else {
+            panic!("draft")
+        };
+        assert!(text.contains("user.username"), "{text}");
+        assert!(matches!(
+            s.answer(&ToWorker::HuntStack {
+                q: String::new(),
+                by: vec!["nope".into()],
+                limit: 5
+            }),
+            Answer::Error { .. }
+        ));
     }
 
     #[test]

@@ -493,3 +493,86 @@ fn case_show_renders_a_saved_case_in_any_format() {
         stderr(&out)
     );
 }
+
+#[test]
+fn hunt_stacks_baselines_hunts_and_drafts() {
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hunt/audit.log");
+    let out = spoor(&["hunt", "stack", fixture, "--by", "user", "--format", "json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let stack: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(stack["rows"][0]["values"][0], "system:anonymous");
+    assert_eq!(stack["rows"][0]["count"], 1);
+    // The time filter and the query narrow what is stacked.
+    let out = spoor(&[
+        "hunt",
+        "stack",
+        fixture,
+        "--by",
+        "user,verb",
+        "--query",
+        "resource:secrets",
+        "--since",
+        "2026-03-14T02:41:06Z",
+        "--format",
+        "json",
+    ]);
+    let stack: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(stack["events"], 1, "{stack}");
+    assert_eq!(stack["rows"][0]["values"][1], "get");
+    let out = spoor(&["hunt", "stack", fixture, "--by", "ua", "--draft", "1"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("userAgent: \"Go-http-client/1.1\""),
+        "{}",
+        stdout(&out)
+    );
+    let out = spoor(&["hunt", "baseline", fixture]);
+    assert!(stdout(&out).starts_with("5 anomalies"), "{}", stdout(&out));
+    let out = spoor(&["hunt", "list", "--format", "json"]);
+    let hunts: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(hunts.as_array().unwrap().len() >= 5);
+    let out = spoor(&["hunt", "run", fixture, "--hunt", "secret-sprawl"]);
+    assert!(
+        stdout(&out).contains("2 matching events"),
+        "{}",
+        stdout(&out)
+    );
+    let out = spoor(&["hunt", "run", fixture, "--hunt", "nope"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("no such hunt"));
+    let out = spoor(&["hunt", "stack", fixture, "--by", "bogus"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("bogus"));
+}
+
+#[test]
+fn patterns_read_archives_member_by_member() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ingest/own");
+    let expected = [
+        ("bundle.tgz", ["auth.log", "app.log.1.gz"]),
+        ("bundle.zip", ["kubelet.log", "stored.txt"]),
+    ];
+    for (archive, members) in expected {
+        let path = format!("{dir}/{archive}");
+        let out = spoor(&["patterns", &path, "--format", "json"]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let paths: std::collections::BTreeSet<&str> = json["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["path"].as_str().unwrap())
+            .collect();
+        let prefix = format!("{path}!");
+        assert!(paths.iter().all(|p| p.starts_with(&prefix)), "{paths:?}");
+        for member in members {
+            assert!(
+                paths.iter().any(|p| p.ends_with(member)),
+                "{member} in {paths:?}"
+            );
+        }
+    }
+    // A gzip member is read as text, not as bytes.
+    let out = spoor(&["patterns", &format!("{dir}/bundle.tgz")]);
+    assert!(!stdout(&out).contains('\u{1f}'), "gzip bytes mined as text");
+}

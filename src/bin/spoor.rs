@@ -54,6 +54,12 @@ enum Command {
     },
     /// Mine message templates: every non-empty line gets one pattern.
     Patterns(PatternsArgs),
+    /// Hunt beyond the rules: stacks (rarest first), first seen and
+    /// baselines, built-in and saved hunts, Sigma drafts.
+    Hunt {
+        #[command(subcommand)]
+        command: HuntCommand,
+    },
     /// Work with case files saved from the page (`spoor.case/1`).
     Case {
         #[command(subcommand)]
@@ -82,9 +88,91 @@ struct CaseShowArgs {
     note: Option<String>,
 }
 
+#[derive(Subcommand)]
+enum HuntCommand {
+    /// Count the values of one to three fields, rarest first.
+    #[command(after_help = "\
+Fields: user, verb, resource, sub, ns, pod, name, ip, ua, host, msg, code,
+format, input (and their aliases). `--by user,verb,resource` stacks the
+combination. Every row's `query` selects exactly its events.")]
+    Stack {
+        #[command(flatten)]
+        logs: HuntLogs,
+        /// The field or fields (comma-separated, at most three).
+        #[arg(long, value_name = "FIELD[,FIELD...]")]
+        by: String,
+        /// Rows shown at most.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Print a Sigma rule draft for row N (1 = rarest) instead.
+        #[arg(long, value_name = "N")]
+        draft: Option<usize>,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// What each identity and address normally does, and what breaks it:
+    /// first touch of secrets, new addresses, kubectl with a service
+    /// account's token, unusual hours, volume spikes.
+    Baseline {
+        #[command(flatten)]
+        logs: HuntLogs,
+        /// Profiles shown at most (fewest events first).
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Print a Sigma rule draft for anomaly N (1 = first) instead.
+        #[arg(long, value_name = "N")]
+        draft: Option<usize>,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// List the built-in hunts (and those of a case file).
+    List {
+        /// A case file whose saved hunts are listed too.
+        #[arg(long)]
+        case: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Run hunts (built-in and a case's saved ones) over logs.
+    Run {
+        #[command(flatten)]
+        logs: HuntLogs,
+        /// Only this hunt (its id); default all.
+        #[arg(long)]
+        hunt: Option<String>,
+        /// A case file whose saved hunts run too.
+        #[arg(long)]
+        case: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+}
+
+/// The logs a hunt looks at, and which of their events.
+#[derive(clap::Args)]
+struct HuntLogs {
+    /// Files, folders or archives.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Only events matching this query (the page's query language).
+    #[arg(long, short, default_value = "")]
+    query: String,
+    /// Only events at or after this time (RFC 3339).
+    #[arg(long, value_parser = time, value_name = "TIME")]
+    since: Option<i64>,
+    /// Only events before this time (RFC 3339).
+    #[arg(long, value_parser = time, value_name = "TIME")]
+    until: Option<i64>,
+    /// The year of timestamps that carry none.
+    #[arg(long)]
+    year: Option<i32>,
+}
+
 #[derive(clap::Args)]
 struct PatternsArgs {
-    /// Files or folders (walked recursively); gzip is read as text.
+    /// Files, folders (walked recursively) or archives (.tar, .tar.gz,
+    /// .tgz, .zip: each member is an input, `archive.tgz!inner/path.log`);
+    /// gzip is read as text.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
@@ -258,6 +346,7 @@ fn run() -> ExitCode {
             RulesCommand::Export { dir } => export_rules(&dir),
         },
         Command::Patterns(args) => patterns(args),
+        Command::Hunt { command } => hunt(command),
         Command::Case {
             command: CaseCommand::Show(args),
         } => case_show(args),
@@ -685,7 +774,7 @@ fn patterns(args: PatternsArgs) -> Result<ExitCode, String> {
     for file in &files {
         let display = file.display().to_string();
         let mut f = std::fs::File::open(file).map_err(|e| format!("cannot open {display}: {e}"))?;
-        scan.open(&display);
+        scan.open_source(&display);
         loop {
             let n = f
                 .read(&mut buf)
@@ -693,10 +782,13 @@ fn patterns(args: PatternsArgs) -> Result<ExitCode, String> {
             if n == 0 {
                 break;
             }
-            scan.push(&buf[..n]);
+            scan.push_source(&buf[..n]);
         }
     }
     let report = scan.finish();
+    for problem in &report.problems {
+        eprintln!("spoor: {problem}");
+    }
     for input in &report.inputs {
         for d in &input.diagnostics {
             eprintln!("spoor: {}: {d}", input.path);
@@ -708,6 +800,167 @@ fn patterns(args: PatternsArgs) -> Result<ExitCode, String> {
     };
     write_output(None, &text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads the logs into an analysis with an event store (no rules: hunting
+/// looks at events, not findings).
+fn load_events(logs: &HuntLogs) -> Result<(Analysis, String), String> {
+    let mut files = Vec::new();
+    for path in &logs.paths {
+        walk(path, &mut files)?;
+    }
+    let mut analysis = Analysis::new(&[]).with_store();
+    let mut buf = vec![0u8; CHUNK];
+    for file in &files {
+        let display = file.display().to_string();
+        let mut f = std::fs::File::open(file).map_err(|e| format!("cannot open {display}: {e}"))?;
+        analysis.set_years(year_source(logs.year, &f));
+        analysis.open(&display, None);
+        loop {
+            let n = f
+                .read(&mut buf)
+                .map_err(|e| format!("cannot read {display}: {e}"))?;
+            if n == 0 {
+                break;
+            }
+            analysis.push(&buf[..n]);
+        }
+        analysis.close();
+    }
+    analysis.finish();
+    let mut q = logs.query.trim().to_string();
+    for (name, t) in [("after", logs.since), ("before", logs.until)] {
+        if let Some(t) = t {
+            q = format!("{q} {name}:{}", format_rfc3339(t))
+                .trim()
+                .to_string();
+        }
+    }
+    Ok((analysis, q))
+}
+
+fn hunt(command: HuntCommand) -> Result<ExitCode, String> {
+    use spoor::hunt::{baseline, draft, notebook, stack};
+    let text = match command {
+        HuntCommand::Stack {
+            logs,
+            by,
+            limit,
+            draft: row,
+            format,
+        } => {
+            let fields = stack::parse_fields(&by)?;
+            let (analysis, q) = load_events(&logs)?;
+            let store = analysis.store().expect("a store");
+            let ids = store.run(&q).map_err(|e| format!("--query: {e}"))?;
+            let s = stack::stack(store, &fields, &ids, &q, limit.max(row.unwrap_or(0)));
+            if let Some(n) = row {
+                let r = s
+                    .rows
+                    .get(n.wrapping_sub(1))
+                    .ok_or_else(|| format!("--draft {n}: the stack has {} rows", s.rows.len()))?;
+                let pairs = s.fields.iter().cloned().zip(r.values.clone()).collect();
+                let title = format!("rare {}", s.fields.join(" × "));
+                draft::sigma_draft(&title, &r.format, &draft::DraftSource::Fields(pairs))?
+            } else {
+                match format {
+                    ListFormat::Text => s.render_text(),
+                    ListFormat::Json => pretty_json(&s),
+                }
+            }
+        }
+        HuntCommand::Baseline {
+            logs,
+            limit,
+            draft: n,
+            format,
+        } => {
+            let (analysis, q) = load_events(&logs)?;
+            let store = analysis.store().expect("a store");
+            let ids = store.run(&q).map_err(|e| format!("--query: {e}"))?;
+            let b = baseline::baseline(store, &ids, limit);
+            if let Some(n) = n {
+                let a = b.anomalies.get(n.wrapping_sub(1)).ok_or_else(|| {
+                    format!("--draft {n}: there are {} anomalies", b.anomalies.len())
+                })?;
+                draft::sigma_draft(
+                    a.kind.title(),
+                    &a.format,
+                    &draft::DraftSource::Fields(a.fields.clone()),
+                )?
+            } else {
+                match format {
+                    ListFormat::Text => b.render_text(),
+                    ListFormat::Json => pretty_json(&b),
+                }
+            }
+        }
+        HuntCommand::List { case, format } => {
+            let hunts = hunts_with(case.as_deref())?;
+            match format {
+                ListFormat::Json => pretty_json(&hunts),
+                ListFormat::Text => hunts
+                    .iter()
+                    .map(|h| {
+                        format!(
+                            "{}  {}\n    query: {}  stack: {}\n",
+                            h.id,
+                            h.title,
+                            h.query,
+                            h.stack.join(",")
+                        )
+                    })
+                    .collect(),
+            }
+        }
+        HuntCommand::Run {
+            logs,
+            hunt,
+            case,
+            format,
+        } => {
+            let mut hunts = hunts_with(case.as_deref())?;
+            if let Some(id) = &hunt {
+                hunts.retain(|h| &h.id == id);
+                if hunts.is_empty() {
+                    return Err(format!("--hunt {id}: no such hunt (see `spoor hunt list`)"));
+                }
+            }
+            let (analysis, q) = load_events(&logs)?;
+            let store = analysis.store().expect("a store");
+            let results = hunts
+                .iter()
+                .map(|h| {
+                    let mut h = h.clone();
+                    h.query = format!("{} {q}", h.query).trim().to_string();
+                    notebook::run_hunt(store, &h)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            match format {
+                ListFormat::Json => pretty_json(&results),
+                ListFormat::Text => results.iter().map(|r| r.render_text() + "\n").collect(),
+            }
+        }
+    };
+    write_output(None, &text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn pretty_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).expect("hunt results serialize") + "\n"
+}
+
+/// The built-in hunts, then those saved in `case`.
+fn hunts_with(case: Option<&Path>) -> Result<Vec<spoor::hunt::notebook::Hunt>, String> {
+    let mut hunts = spoor::hunt::notebook::builtin_hunts();
+    if let Some(path) = case {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let case = spoor::case::CaseFile::from_json(&text)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        hunts.extend(case.hunts);
+    }
+    Ok(hunts)
 }
 
 /// The built-in pack (unless disabled) and every rule file under `paths`.

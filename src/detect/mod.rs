@@ -21,6 +21,7 @@
 //! text as [`RuleSource`]s (a file may hold several `---` documents).
 
 mod adapter;
+pub use adapter::ALIAS_ROOT;
 pub mod allow;
 pub mod builtin;
 mod route;

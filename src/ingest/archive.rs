@@ -41,31 +41,45 @@ pub enum Piece {
     Problem(String),
 }
 
-/// One input as the caller opened it: a plain (or gzip) file, or an
-/// archive of many.
-pub struct Source {
-    path: String,
-    forced: Option<Format>,
-    years: YearResolver,
+/// Where an [`Unpacker`] sends the members it finds. A plain input is one
+/// member named `None` (its bytes as given, gzip included); an archive's
+/// members are named by their path inside it.
+pub trait Members {
+    fn open(&mut self, name: Option<&str>);
+    fn data(&mut self, bytes: &[u8]);
+    fn close(&mut self);
+    /// A problem with the archive itself; `truncated` when members are
+    /// missing or cut short because of it.
+    fn problem(&mut self, message: String, truncated: bool);
+}
+
+/// Splits one input into its members, push-based: a plain (or gzip) file
+/// is passed through as one member, a tar, tar.gz or zip archive is read
+/// member by member within [`MAX_MEMBERS`] and [`MAX_TOTAL_BYTES`]. Shared
+/// by the ingest ([`Source`]) and `spoor patterns`.
+#[derive(Default)]
+pub struct Unpacker {
     state: State,
-    hasher: Sha256,
-    bytes: u64,
-    members: Vec<InputSummary>,
-    problems: Vec<Diagnostic>,
-    truncated: bool,
+    /// A member is open (its `close` not yet sent).
+    open: bool,
 }
 
 enum State {
     Sniff(Vec<u8>),
-    Plain(Box<InputReader>),
+    Plain,
     Archive {
         gunzip: Option<Box<MultiGzDecoder<Vec<u8>>>>,
         reader: Box<dyn ArchiveReader>,
-        member: Option<Box<InputReader>>,
         total: u64,
         count: usize,
         stopped: bool,
     },
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::Sniff(Vec::new())
+    }
 }
 
 trait ArchiveReader {
@@ -73,46 +87,39 @@ trait ArchiveReader {
     fn finish(&mut self, out: &mut Vec<Piece>);
 }
 
-impl Source {
-    pub fn new(path: &str, forced: Option<Format>, years: YearResolver) -> Self {
-        Source {
-            path: path.to_string(),
-            forced,
-            years,
-            state: State::Sniff(Vec::new()),
-            hasher: Sha256::new(),
-            bytes: 0,
-            members: Vec::new(),
-            problems: Vec::new(),
-            truncated: false,
-        }
+impl Unpacker {
+    pub fn new() -> Self {
+        Unpacker::default()
     }
 
-    /// Feeds raw bytes; records go to `sink` with the ordinal of the member
-    /// (0 for a plain input) they come from.
-    pub fn push(&mut self, chunk: &[u8], sink: &mut dyn FnMut(Record, u32)) {
-        self.hasher.update(chunk);
-        self.bytes += chunk.len() as u64;
+    /// Whether the input turned out to be an archive.
+    pub fn is_archive(&self) -> bool {
+        matches!(self.state, State::Archive { .. })
+    }
+
+    /// Feeds the input's next raw bytes.
+    pub fn push(&mut self, chunk: &[u8], to: &mut dyn Members) {
         if let State::Sniff(buf) = &mut self.state {
             buf.extend_from_slice(chunk);
-            if let Some(state) = decide(buf, false) {
+            if let Some(kind) = decide(buf, false) {
                 let buf = std::mem::take(buf);
-                self.enter(state, buf, sink);
+                self.enter(kind, &buf, to);
             }
             return;
         }
-        self.feed(chunk, sink);
+        self.feed(chunk, to);
     }
 
-    fn enter(&mut self, kind: Kind, buf: Vec<u8>, sink: &mut dyn FnMut(Record, u32)) {
+    fn enter(&mut self, kind: Kind, buf: &[u8], to: &mut dyn Members) {
         self.state = match kind {
-            Kind::Plain => State::Plain(Box::new(
-                InputReader::new(&self.path, self.forced).with_years(self.years.clone()),
-            )),
+            Kind::Plain => {
+                to.open(None);
+                self.open = true;
+                State::Plain
+            }
             Kind::Tar { gz } => State::Archive {
                 gunzip: gz.then(|| Box::new(MultiGzDecoder::new(Vec::new()))),
                 reader: Box::new(TarReader::default()),
-                member: None,
                 total: 0,
                 count: 0,
                 stopped: false,
@@ -120,20 +127,18 @@ impl Source {
             Kind::Zip => State::Archive {
                 gunzip: None,
                 reader: Box::new(ZipReader::default()),
-                member: None,
                 total: 0,
                 count: 0,
                 stopped: false,
             },
         };
-        self.feed(&buf, sink);
+        self.feed(buf, to);
     }
 
-    fn feed(&mut self, chunk: &[u8], sink: &mut dyn FnMut(Record, u32)) {
-        let ordinal = self.members.len() as u32;
-        match &mut self.state {
+    fn feed(&mut self, chunk: &[u8], to: &mut dyn Members) {
+        let pieces = match &mut self.state {
             State::Sniff(_) => unreachable!("decided before feeding"),
-            State::Plain(r) => r.push(chunk, &mut |rec| sink(rec, ordinal)),
+            State::Plain => return to.data(chunk),
             State::Archive {
                 gunzip,
                 reader,
@@ -158,16 +163,15 @@ impl Source {
                     }
                     None => reader.push(chunk, &mut pieces),
                 }
-                self.apply(pieces, sink);
+                pieces
             }
-        }
+        };
+        self.apply(pieces, to);
     }
 
-    fn apply(&mut self, pieces: Vec<Piece>, sink: &mut dyn FnMut(Record, u32)) {
+    fn apply(&mut self, pieces: Vec<Piece>, to: &mut dyn Members) {
         for piece in pieces {
-            let ordinal = self.members.len() as u32;
             let State::Archive {
-                member,
                 total,
                 count,
                 stopped,
@@ -184,127 +188,201 @@ impl Source {
                     *count += 1;
                     if *count > MAX_MEMBERS {
                         *stopped = true;
-                        self.truncated = true;
-                        self.problems.push(Diagnostic {
-                            line: 0,
-                            message: format!(
-                                "more than {MAX_MEMBERS} members: the rest are not read"
-                            ),
-                        });
+                        to.problem(
+                            format!("more than {MAX_MEMBERS} members: the rest are not read"),
+                            true,
+                        );
                         return;
                     }
-                    let full = format!("{}!{}", self.path, name);
-                    *member = Some(Box::new(
-                        InputReader::new(&full, self.forced).with_years(self.years.clone()),
-                    ));
+                    to.open(Some(&name));
+                    self.open = true;
                 }
                 Piece::Data(bytes) => {
                     *total += bytes.len() as u64;
                     if *total > MAX_TOTAL_BYTES {
                         *stopped = true;
-                        self.truncated = true;
-                        self.problems.push(Diagnostic {
-                            line: 0,
-                            message: format!(
+                        to.problem(
+                            format!(
                                 "archive expands past {} GiB: stopped reading (possible decompression bomb)",
                                 MAX_TOTAL_BYTES >> 30
                             ),
-                        });
-                        if let Some(m) = member.take() {
-                            let s = m.finish(&mut |rec| sink(rec, ordinal));
-                            self.members.push(s);
-                        }
+                            true,
+                        );
+                        self.close(to);
                         return;
                     }
-                    if let Some(m) = member.as_mut() {
-                        m.push(&bytes, &mut |rec| sink(rec, ordinal));
+                    if self.open {
+                        to.data(&bytes);
                     }
                 }
-                Piece::Close => {
-                    if let Some(m) = member.take() {
-                        let s = m.finish(&mut |rec| sink(rec, ordinal));
-                        self.members.push(s);
-                    }
-                }
+                Piece::Close => self.close(to),
                 Piece::Problem(message) => {
-                    if message.contains("truncated") || message.contains("corrupt") {
-                        self.truncated = true;
-                    }
-                    self.problems.push(Diagnostic { line: 0, message });
+                    let truncated = message.contains("truncated") || message.contains("corrupt");
+                    to.problem(message, truncated);
                 }
             }
         }
     }
 
-    /// Ends the input: the summaries of what it held (one for a plain
-    /// input; one per member, plus the archive's own when it had problems).
-    pub fn finish(mut self, sink: &mut dyn FnMut(Record, u32)) -> Vec<InputSummary> {
+    fn close(&mut self, to: &mut dyn Members) {
+        if std::mem::take(&mut self.open) {
+            to.close();
+        }
+    }
+
+    /// Ends the input: the last member is closed.
+    pub fn finish(&mut self, to: &mut dyn Members) {
         if let State::Sniff(buf) = &mut self.state {
             let buf = std::mem::take(buf);
             let kind = decide(&buf, true).unwrap_or(Kind::Plain);
-            self.enter(kind, buf, sink);
+            self.enter(kind, &buf, to);
         }
-        let ordinal = self.members.len() as u32;
-        match std::mem::replace(&mut self.state, State::Sniff(Vec::new())) {
-            State::Sniff(_) => unreachable!("decided above"),
-            State::Plain(r) => return vec![r.finish(&mut |rec| sink(rec, ordinal))],
-            State::Archive {
-                gunzip,
-                mut reader,
-                member,
-                total,
-                count,
-                stopped,
-            } => {
-                let mut pieces = Vec::new();
-                if !stopped {
-                    if let Some(mut gz) = gunzip {
-                        let result = gz.try_finish();
-                        let plain = std::mem::take(gz.get_mut());
-                        reader.push(&plain, &mut pieces);
-                        if result.is_err() {
-                            pieces.push(Piece::Problem(
-                                "gzip stream around the tar is truncated".into(),
-                            ));
-                        }
-                    }
-                    reader.finish(&mut pieces);
-                }
-                self.state = State::Archive {
-                    gunzip: None,
-                    reader,
-                    member,
-                    total,
-                    count,
-                    stopped,
-                };
-                self.apply(pieces, sink);
-                let left = match &mut self.state {
-                    State::Archive { member, .. } => member.take(),
-                    _ => None,
-                };
-                if let Some(m) = left {
-                    let ordinal = self.members.len() as u32;
-                    let s = m.finish(&mut |rec| sink(rec, ordinal));
-                    self.members.push(s);
+        let mut pieces = Vec::new();
+        if let State::Archive {
+            gunzip,
+            reader,
+            stopped: false,
+            ..
+        } = &mut self.state
+        {
+            if let Some(mut gz) = gunzip.take() {
+                let result = gz.try_finish();
+                let plain = std::mem::take(gz.get_mut());
+                reader.push(&plain, &mut pieces);
+                if result.is_err() {
+                    pieces.push(Piece::Problem(
+                        "gzip stream around the tar is truncated".into(),
+                    ));
                 }
             }
+            reader.finish(&mut pieces);
         }
-        if self.members.is_empty() {
-            self.problems.push(Diagnostic {
+        self.apply(pieces, to);
+        self.close(to);
+    }
+}
+
+/// One input as the caller opened it: a plain (or gzip) file, or an
+/// archive of many; each member is read by its own [`InputReader`].
+pub struct Source {
+    path: String,
+    forced: Option<Format>,
+    years: YearResolver,
+    unpacker: Unpacker,
+    hasher: Sha256,
+    bytes: u64,
+    readers: Readers,
+}
+
+/// The [`Members`] side of a [`Source`]: one reader per member.
+struct Readers {
+    member: Option<Box<InputReader>>,
+    members: Vec<InputSummary>,
+    problems: Vec<Diagnostic>,
+    truncated: bool,
+}
+
+/// [`Readers`] with where records go, for one push.
+struct Feed<'a> {
+    source: (&'a str, Option<Format>, &'a YearResolver),
+    readers: &'a mut Readers,
+    sink: &'a mut dyn FnMut(Record, u32),
+}
+
+impl Members for Feed<'_> {
+    fn open(&mut self, name: Option<&str>) {
+        let (path, forced, years) = self.source;
+        let full = match name {
+            Some(name) => format!("{path}!{name}"),
+            None => path.to_string(),
+        };
+        self.readers.member = Some(Box::new(
+            InputReader::new(&full, forced).with_years(years.clone()),
+        ));
+    }
+
+    fn data(&mut self, bytes: &[u8]) {
+        let ordinal = self.readers.members.len() as u32;
+        let sink = &mut *self.sink;
+        if let Some(m) = self.readers.member.as_mut() {
+            m.push(bytes, &mut |rec| sink(rec, ordinal));
+        }
+    }
+
+    fn close(&mut self) {
+        let ordinal = self.readers.members.len() as u32;
+        let sink = &mut *self.sink;
+        if let Some(m) = self.readers.member.take() {
+            let summary = m.finish(&mut |rec| sink(rec, ordinal));
+            self.readers.members.push(summary);
+        }
+    }
+
+    fn problem(&mut self, message: String, truncated: bool) {
+        self.readers.truncated |= truncated;
+        self.readers.problems.push(Diagnostic { line: 0, message });
+    }
+}
+
+impl Source {
+    pub fn new(path: &str, forced: Option<Format>, years: YearResolver) -> Self {
+        Source {
+            path: path.to_string(),
+            forced,
+            years,
+            unpacker: Unpacker::new(),
+            hasher: Sha256::new(),
+            bytes: 0,
+            readers: Readers {
+                member: None,
+                members: Vec::new(),
+                problems: Vec::new(),
+                truncated: false,
+            },
+        }
+    }
+
+    /// Feeds raw bytes; records go to `sink` with the ordinal of the member
+    /// (0 for a plain input) they come from.
+    pub fn push(&mut self, chunk: &[u8], sink: &mut dyn FnMut(Record, u32)) {
+        self.hasher.update(chunk);
+        self.bytes += chunk.len() as u64;
+        let mut feed = Feed {
+            source: (&self.path, self.forced, &self.years),
+            readers: &mut self.readers,
+            sink,
+        };
+        self.unpacker.push(chunk, &mut feed);
+    }
+
+    /// Ends the input: the summaries of what it held (one for a plain
+    /// input; one per member, plus the archive's own when it had problems).
+    pub fn finish(mut self, sink: &mut dyn FnMut(Record, u32)) -> Vec<InputSummary> {
+        let mut feed = Feed {
+            source: (&self.path, self.forced, &self.years),
+            readers: &mut self.readers,
+            sink,
+        };
+        self.unpacker.finish(&mut feed);
+        let readers = &mut self.readers;
+        if !self.unpacker.is_archive() {
+            return std::mem::take(&mut readers.members);
+        }
+        if readers.members.is_empty() {
+            readers.problems.push(Diagnostic {
                 line: 0,
                 message: "archive holds no readable member".into(),
             });
         }
-        let mut out = std::mem::take(&mut self.members);
-        if !self.problems.is_empty() {
+        let mut out = std::mem::take(&mut readers.members);
+        if !readers.problems.is_empty() {
             out.push(InputSummary {
                 path: self.path.clone(),
                 sha256: super::hex(&self.hasher.clone().finalize()),
                 format: None,
                 bytes: self.bytes,
-                diagnostics: std::mem::take(&mut self.problems),
-                truncated: self.truncated,
+                diagnostics: std::mem::take(&mut readers.problems),
+                truncated: readers.truncated,
                 ..Default::default()
             });
         }

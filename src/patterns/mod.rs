@@ -222,6 +222,25 @@ impl Slot {
     }
 }
 
+/// Whether `line` is an instance of `template` (a mined pattern): it cuts
+/// and masks the line as the miner does, and each template token must
+/// equal the line's token or stand for it (`<*>` any run of characters).
+/// This is how the page finds a pattern's lines (`pattern:"…"` queries).
+pub fn matches_template(template: &str, line: &str) -> bool {
+    let mut tokens = Vec::new();
+    mask::tokenize(
+        &header::message(line),
+        PatternConfig::default().max_tokens,
+        &mut tokens,
+    );
+    let wanted: Vec<&str> = template.split_whitespace().collect();
+    wanted.len() == tokens.len()
+        && wanted
+            .iter()
+            .zip(&tokens)
+            .all(|(w, t)| *w == t.as_str() || fits(w, t))
+}
+
 /// The tree branch of a leading token: `key=` for a `key=value` token (the
 /// value may vary), `<*>` for a token with a digit or a mask (Drain's rule),
 /// else the token itself.
@@ -585,6 +604,24 @@ impl PatternMiner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_template_matches_its_lines_token_by_token() {
+        let t = "Failed password for <*> from <*> port <*> ssh2";
+        let line = "Dec 10 06:55:48 LabSZ sshd[24200]: Failed password for root from 5.36.59.76 port 42393 ssh2";
+        assert!(matches_template(t, line));
+        // One `<*>` is one token: the longer "invalid user" line is another pattern.
+        let near = "Dec 10 06:55:48 LabSZ sshd[24200]: Failed password for invalid user webmaster from 5.36.59.76 port 42393 ssh2";
+        assert!(!matches_template(t, near));
+        assert!(matches_template(
+            "session opened for user=<*>",
+            "session opened for user=bob"
+        ));
+        assert!(!matches_template(
+            "session opened for user=<*>",
+            "session closed for user=bob"
+        ));
+    }
 
     fn mine(lines: &[&str]) -> Patterns {
         let mut m = PatternMiner::default();

@@ -7,6 +7,7 @@
 //! each input's line count and its (usually few) blank lines.
 
 use super::{PatternConfig, PatternMiner, Patterns};
+use crate::ingest::archive::{Members, Unpacker};
 use crate::ingest::decode::Decoder;
 use crate::ingest::lines::{LineSplitter, Piece, MAX_LINE_BYTES};
 use std::borrow::Cow;
@@ -40,6 +41,37 @@ pub struct PatternScan {
     miner: PatternMiner,
     inputs: Vec<ScanInput>,
     open: Option<Open>,
+    /// The input opened with [`PatternScan::open_source`] and its unpacker.
+    source: Option<(String, Unpacker)>,
+    /// Problems with archives themselves (corrupt, truncated, limits).
+    problems: Vec<String>,
+}
+
+/// The [`Members`] of a source go to the scan as inputs of their own.
+struct MemberFeed<'a> {
+    scan: &'a mut PatternScan,
+    path: &'a str,
+}
+
+impl Members for MemberFeed<'_> {
+    fn open(&mut self, name: Option<&str>) {
+        match name {
+            Some(name) => self.scan.open(&format!("{}!{name}", self.path)),
+            None => self.scan.open(self.path),
+        }
+    }
+
+    fn data(&mut self, bytes: &[u8]) {
+        self.scan.push(bytes);
+    }
+
+    fn close(&mut self) {
+        self.scan.close();
+    }
+
+    fn problem(&mut self, message: String, _truncated: bool) {
+        self.scan.problems.push(format!("{}: {message}", self.path));
+    }
 }
 
 impl Default for PatternScan {
@@ -54,7 +86,42 @@ impl PatternScan {
             miner: PatternMiner::new(config),
             inputs: Vec::new(),
             open: None,
+            source: None,
+            problems: Vec::new(),
         }
+    }
+
+    /// Starts an input that may be an archive (.tar, .tar.gz, .zip, read
+    /// by the ingest's [`Unpacker`]): each member is mined as an input of
+    /// its own, named `archive.tgz!inner/path.log`.
+    pub fn open_source(&mut self, path: &str) {
+        self.close_source();
+        self.source = Some((path.to_string(), Unpacker::new()));
+    }
+
+    /// Feeds the next raw bytes of the input opened by `open_source`.
+    pub fn push_source(&mut self, chunk: &[u8]) {
+        self.with_source(|unpacker, feed| unpacker.push(chunk, feed));
+    }
+
+    /// Ends the input opened by `open_source`.
+    pub fn close_source(&mut self) {
+        self.with_source(|unpacker, feed| unpacker.finish(feed));
+        self.source = None;
+    }
+
+    fn with_source(&mut self, f: impl FnOnce(&mut Unpacker, &mut MemberFeed<'_>)) {
+        let Some((path, mut unpacker)) = self.source.take() else {
+            return;
+        };
+        f(
+            &mut unpacker,
+            &mut MemberFeed {
+                scan: self,
+                path: &path,
+            },
+        );
+        self.source = Some((path, unpacker));
     }
 
     /// Starts the next input; an unfinished one is closed first.
@@ -104,10 +171,12 @@ impl PatternScan {
 
     /// Closes the open input and resolves every line's pattern.
     pub fn finish(mut self) -> PatternReport {
+        self.close_source();
         self.close();
         PatternReport {
             patterns: self.miner.finish(),
             inputs: self.inputs,
+            problems: self.problems,
         }
     }
 }
@@ -144,6 +213,8 @@ fn take(miner: &mut PatternMiner, input: &mut ScanInput, piece: Piece<'_>) {
 pub struct PatternReport {
     pub patterns: Patterns,
     pub inputs: Vec<ScanInput>,
+    /// Problems with archives themselves, each naming its archive.
+    pub problems: Vec<String>,
 }
 
 impl PatternReport {

@@ -342,6 +342,11 @@ impl Store {
             + self.dicts.iter().map(Dict::bytes).sum::<usize>()
     }
 
+    /// The symbol of `value` in column `f`, if any event has it.
+    pub fn symbol(&self, f: Field, value: &str) -> Option<u32> {
+        self.dicts[f.index()].lookup(value)
+    }
+
     pub fn dict(&self, f: Field) -> &Dict {
         &self.dicts[f.index()]
     }
@@ -429,7 +434,7 @@ impl Store {
     pub fn stack(&self, field: StackField, events: &[u32], top: usize) -> Vec<(String, u64)> {
         self.top_keys(field, events, top)
             .into_iter()
-            .map(|(k, n)| (self.key_name(field, k), n))
+            .map(|(k, n)| (self.stack_value(field, k), n))
             .collect()
     }
 
@@ -438,34 +443,16 @@ impl Store {
     fn top_keys(&self, field: StackField, events: &[u32], top: usize) -> Vec<(u32, u64)> {
         let mut counts: HashMap<u32, u64> = HashMap::new();
         for &i in events {
-            *counts.entry(self.key(field, i)).or_default() += 1;
+            *counts.entry(self.stack_key(field, i)).or_default() += 1;
         }
         let mut out: Vec<(u32, u64, String)> = counts
             .into_iter()
-            .filter(|&(k, _)| k != 0 || matches!(field, StackField::Format | StackField::Input))
-            .map(|(k, n)| (k, n, self.key_name(field, k)))
+            .filter(|&(k, _)| k != 0 || field.zero_is_value())
+            .map(|(k, n)| (k, n, self.stack_value(field, k)))
             .collect();
         out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.2.cmp(&b.2)));
         out.truncate(top);
         out.into_iter().map(|(k, n, _)| (k, n)).collect()
-    }
-
-    /// Event `i`'s value of `field` as a number (a symbol, format code, …).
-    fn key(&self, field: StackField, i: u32) -> u32 {
-        match field {
-            StackField::Sym(f) => self.sym(f, i),
-            StackField::Format => self.format[i as usize] as u32,
-            StackField::Status => self.status[i as usize] as u32,
-            StackField::Input => self.input(i),
-        }
-    }
-
-    fn key_name(&self, field: StackField, k: u32) -> String {
-        match field {
-            StackField::Sym(f) => self.dicts[f.index()].get(k).to_string(),
-            StackField::Format => format_of(k as u8).name().to_string(),
-            StackField::Status | StackField::Input => k.to_string(),
-        }
     }
 
     /// The values a swimlane chart shows: the `top` most frequent values of
@@ -495,13 +482,13 @@ impl Store {
             .keys
             .iter()
             .map(|&(k, n)| Lane {
-                name: self.key_name(keys.field, k),
+                name: self.stack_value(keys.field, k),
                 total: n,
                 counts: vec![0; grid.count],
             })
             .collect();
         for &i in grid.within(self, events) {
-            let k = self.key(keys.field, i);
+            let k = self.stack_key(keys.field, i);
             if let Some(lane) = keys.keys.iter().position(|&(key, _)| key == k) {
                 lanes[lane].counts[grid.of(self.time_ns[i as usize])] += 1;
             }
@@ -512,6 +499,32 @@ impl Store {
             width: grid.width,
             lanes,
         }
+    }
+
+    /// The value of `field` for event `i` as a small integer key (a symbol,
+    /// a format code, a status, an input); see [`Store::stack_value`].
+    #[inline]
+    pub fn stack_key(&self, field: StackField, i: u32) -> u32 {
+        match field {
+            StackField::Sym(f) => self.sym(f, i),
+            StackField::Format => self.format[i as usize] as u32,
+            StackField::Status => self.status[i as usize] as u32,
+            StackField::Input => self.input(i),
+        }
+    }
+
+    /// The text of a [`Store::stack_key`].
+    pub fn stack_value(&self, field: StackField, key: u32) -> String {
+        match field {
+            StackField::Sym(f) => self.dicts[f.index()].get(key).to_string(),
+            StackField::Format => format_of(key as u8).name().to_string(),
+            StackField::Status | StackField::Input => key.to_string(),
+        }
+    }
+
+    /// The format code of event `i` (see [`format_of`]).
+    pub fn format_code(&self, i: u32) -> u8 {
+        self.format[i as usize]
     }
 
     /// Counts of `events` (ids in time order) per time bucket in
@@ -630,6 +643,11 @@ pub enum StackField {
 }
 
 impl StackField {
+    /// Whether key 0 is a real value (format 0, input 0) rather than "none".
+    pub fn zero_is_value(self) -> bool {
+        matches!(self, StackField::Format | StackField::Input)
+    }
+
     /// A field name as the query language spells it (aliases included).
     pub fn parse(name: &str) -> Option<StackField> {
         match query::canonical_field(name)? {
@@ -637,7 +655,7 @@ impl StackField {
             query::FieldName::Format => Some(StackField::Format),
             query::FieldName::Status => Some(StackField::Status),
             query::FieldName::Input => Some(StackField::Input),
-            query::FieldName::After | query::FieldName::Before => None,
+            query::FieldName::After | query::FieldName::Before | query::FieldName::Pattern => None,
         }
     }
 }

@@ -27,12 +27,15 @@ pub enum FieldName {
     Input,
     After,
     Before,
+    /// A mined log pattern the message must be an instance of
+    /// ([`crate::patterns::matches_template`]).
+    Pattern,
 }
 
 /// The names the language accepts, for error messages and the help overlay.
 pub const FIELDS_HELP: &str = "user (u, identity, who), verb (action), ns (namespace), pod, \
 resource (res), sub (subresource), name (obj), code (status), ip (src, source_ip), \
-ua (agent, user_agent), host (node), msg (message), format (source, fmt), input, after (since), before (until)";
+ua (agent, user_agent), host (node), msg (message), pattern (a mined template), format (source, fmt), input, after (since), before (until)";
 
 /// Resolves a field name or alias (case-insensitive).
 pub fn canonical_field(name: &str) -> Option<FieldName> {
@@ -54,6 +57,7 @@ pub fn canonical_field(name: &str) -> Option<FieldName> {
         "input" => FieldName::Input,
         "after" | "since" | "from" => FieldName::After,
         "before" | "until" | "to" => FieldName::Before,
+        "pattern" | "template" => FieldName::Pattern,
         _ => return None,
     })
 }
@@ -283,7 +287,7 @@ pub fn parse(q: &str) -> Result<Query, QueryError> {
                     negated,
                 });
             }
-            FieldName::Sym(_) | FieldName::Format => {
+            FieldName::Sym(_) | FieldName::Format | FieldName::Pattern => {
                 if let Some(v) = raw_values
                     .iter()
                     .find(|v| !quoted && v.starts_with(['<', '>']) && v.len() > 1)
@@ -495,6 +499,15 @@ impl Store {
                     FieldName::Sym(f) => Pred::Sym {
                         field: *f,
                         mask: mask_of(*f, &|s| patterns.iter().any(|p| glob_match(p, s))),
+                        negated,
+                    },
+                    FieldName::Pattern => Pred::Sym {
+                        field: Field::Message,
+                        mask: mask_of(Field::Message, &|s| {
+                            patterns
+                                .iter()
+                                .any(|p| crate::patterns::matches_template(p, s))
+                        }),
                         negated,
                     },
                     FieldName::Format => {

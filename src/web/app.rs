@@ -11,7 +11,7 @@ use super::dom::{
     by_id, child, clear, document, el, human_bytes, input_value, on, row, select_value,
     set_input_value, show, target_closest, thousands,
 };
-use super::{casefile, explorer, findings, lanes, learn, timeline, views};
+use super::{casefile, explorer, findings, hunt, lanes, learn, timeline, views};
 use crate::protocol::{Answer, FromWorker, Request, ToWorker};
 use crate::report::Report;
 use crate::store::query::without_time;
@@ -24,8 +24,8 @@ use web_sys::{
     DragEvent, Event, File, HtmlElement, HtmlInputElement, KeyboardEvent, MessageEvent, Worker,
 };
 
-pub const TABS: [&str; 7] = [
-    "case", "overview", "timeline", "findings", "explorer", "attack", "entity",
+pub const TABS: [&str; 8] = [
+    "case", "overview", "timeline", "findings", "explorer", "attack", "entity", "hunt",
 ];
 
 /// Progress of one input while it is read.
@@ -179,6 +179,7 @@ pub fn start() {
     views::start();
     casefile::start();
     learn::start();
+    hunt::start();
     enable_tabs(false);
     let hash = read_hash();
     if let Some(theme) = param(&hash, "theme") {
@@ -202,7 +203,7 @@ fn take_input_files(e: &Event) {
     input.set_value("");
 }
 
-fn add_files(files: Vec<File>) {
+pub fn add_files(files: Vec<File>) {
     if files.is_empty() {
         return;
     }
@@ -345,6 +346,7 @@ fn handle(message: FromWorker) {
                 "evidence" | "raw" | "surround" | "rule" => findings::on_answer(&tag, answer),
                 "export" => casefile::on_answer(answer),
                 "overview" | "entity-rows" | "entity-stacks" => views::on_answer(&tag, answer),
+                "hunt" => hunt::on_answer(&tag, answer),
                 _ => {}
             }
         }
@@ -456,6 +458,7 @@ pub fn set_tab(tab: &str) {
     match tab {
         "timeline" => timeline::shown(),
         "explorer" => explorer::render(),
+        "hunt" => hunt::shown(),
         _ => {}
     }
     write_hash();
@@ -569,6 +572,7 @@ fn render(report: Rc<Report>) {
     timeline::reset(&report);
     findings::case_loaded(&report);
     views::case_loaded(&report);
+    hunt::case_loaded();
     set_status(&format!(
         "Analysed {} input(s): {events} events, {} findings.",
         report.inputs.len(),
@@ -769,7 +773,7 @@ fn on_key(e: Event) {
                 _ => {}
             }
         }
-        d if d.len() == 1 && ("1"..="7").contains(&d) => {
+        d if d.len() == 1 && ("1"..="8").contains(&d) => {
             let i: usize = d.parse().unwrap_or(1);
             set_tab(TABS[i - 1]);
         }

@@ -149,10 +149,11 @@ fn view_state() -> String {
 
 fn save_case() {
     let Some(report) = app::report() else { return };
-    let case = CaseFile::new((*report).clone(), &view_state(), &notes());
+    let case = CaseFile::new((*report).clone(), &view_state(), &notes())
+        .with_hunts(super::hunt::saved_hunts());
     match download("spoor-case.json", "application/json", &case.to_json()) {
         Ok(()) => set_export_status(
-            "Saved the case: spoor-case.json (report, view and notes; no raw logs).",
+            "Saved the case: spoor-case.json (report, view, notes and hunts; no raw logs).",
         ),
         Err(e) => set_export_status(&format!("Cannot save the case: {e}")),
     }
@@ -188,6 +189,7 @@ fn open_case(file: File) {
             s.logs = false;
         });
         set_notes(&case.notes);
+        super::hunt::restore_hunts(case.hunts.clone());
         replace_hash(&encode(&view));
         let message = Object::new();
         let _ = Reflect::set(&message, &"case".into(), &JsValue::from_str(&text));

@@ -8,6 +8,7 @@ mod casefile;
 mod dom;
 mod explorer;
 mod findings;
+mod hunt;
 mod lanes;
 mod learn;
 mod marks;

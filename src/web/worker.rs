@@ -201,7 +201,17 @@ async fn analyse(data: &JsValue) -> Result<Report, JsValue> {
     }
     if let Some(name) = Reflect::get(data, &"sample".into())?.as_string() {
         let files = crate::generate::generate(&name, SAMPLE_SEED)?;
-        let mut analysis = Analysis::new(&detect::builtin_sources()).with_store();
+        // Rules written in the page (a hunt's Sigma draft) join the pack.
+        let mut rules = detect::builtin_sources();
+        if let Ok(extra) = Reflect::get(data, &"rules".into())?.dyn_into::<Array>() {
+            for (k, text) in extra.iter().filter_map(|t| t.as_string()).enumerate() {
+                rules.push(detect::RuleSource {
+                    origin: format!("page-rule-{}.yml", k + 1),
+                    text,
+                });
+            }
+        }
+        let mut analysis = Analysis::new(&rules).with_store();
         analysis.set_years(YearResolver::with_year(crate::generate::YEAR));
         for (index, file) in files.into_iter().enumerate() {
             let total = file.bytes.len() as u64;
