@@ -6,9 +6,6 @@ use std::fmt::Write;
 
 pub const SEC: i64 = 1_000_000_000;
 
-/// The incident day every scenario is set on.
-pub const DAY: (i64, u32, u32) = (2026, 3, 14);
-
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
@@ -37,10 +34,20 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
-/// Nanoseconds since the epoch of `h:m:s` on the incident day.
-pub fn at(h: u32, m: u32, s: u32) -> i64 {
-    let (y, mo, d) = DAY;
-    (days_from_civil(y, mo, d) * 86_400 + (h * 3600 + m * 60 + s) as i64) * SEC
+/// Nanoseconds since the epoch of the midnight (UTC) that starts a date.
+pub fn midnight((y, m, d): (i64, u32, u32)) -> i64 {
+    days_from_civil(y, m, d) * 86_400 * SEC
+}
+
+/// `h:m:s` after `midnight`.
+pub fn clock(midnight: i64, h: u32, m: u32, s: u32) -> i64 {
+    midnight + (h * 3600 + m * 60 + s) as i64 * SEC
+}
+
+/// `2026-03-14` (the date part of `t`).
+pub fn date(t: i64) -> String {
+    let c = civil(t);
+    format!("{:04}-{:02}-{:02}", c.year, c.month, c.day)
 }
 
 /// A broken-down UTC time.
@@ -198,6 +205,8 @@ mod tests {
 
     #[test]
     fn formats_the_incident_day() {
+        let day = midnight((2026, 3, 14));
+        let at = |h, m, s| clock(day, h, m, s);
         let t = at(2, 13, 7) + 123_456_789;
         let mut s = String::new();
         rfc3339_micros(&mut s, t);
@@ -213,6 +222,8 @@ mod tests {
             Some(at(2, 13, 7))
         );
         assert_eq!(rotation_stamp(at(2, 20, 0)), "2026-03-14T02-20-00.000");
+        assert_eq!(date(at(23, 59, 59)), "2026-03-14");
+        assert_eq!(date(midnight((2026, 4, 4))), "2026-04-04");
         let mut q = String::new();
         json_str(&mut q, "a\"b\\\n");
         assert_eq!(q, r#""a\"b\\\n""#);

