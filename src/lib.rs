@@ -18,6 +18,7 @@ pub mod generate;
 pub mod ingest;
 pub mod patterns;
 pub mod protocol;
+pub mod release;
 pub mod report;
 pub mod session;
 pub mod store;

@@ -77,40 +77,35 @@ pub fn civil(t: i64) -> Civil {
     }
 }
 
-/// `2026-03-14T02:13:07.123456Z` (audit timestamps).
-pub fn rfc3339_micros(out: &mut String, t: i64) {
+/// `YYYY-MM-DD{sep}HH{colon}MM{colon}SS[.fraction]{suffix}`: the ISO 8601
+/// shapes the sources write, with `digits` of fraction (0: none).
+pub fn iso(out: &mut String, t: i64, sep: char, colon: char, digits: u32, suffix: &str) {
     let c = civil(t);
     let _ = write!(
         out,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-        c.year,
-        c.month,
-        c.day,
-        c.hour,
-        c.min,
-        c.sec,
-        c.nanos / 1000
+        "{:04}-{:02}-{:02}{sep}{:02}{colon}{:02}{colon}{:02}",
+        c.year, c.month, c.day, c.hour, c.min, c.sec
     );
+    if digits > 0 {
+        let fraction = c.nanos / 10u32.pow(9 - digits);
+        let _ = write!(out, ".{fraction:0width$}", width = digits as usize);
+    }
+    out.push_str(suffix);
+}
+
+/// `2026-03-14T02:13:07.123456Z` (audit timestamps).
+pub fn rfc3339_micros(out: &mut String, t: i64) {
+    iso(out, t, 'T', ':', 6, "Z");
 }
 
 /// `2026-03-14T02:13:07.123456789Z` (CRI, Falco `time`).
 pub fn rfc3339_nanos(out: &mut String, t: i64) {
-    let c = civil(t);
-    let _ = write!(
-        out,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z",
-        c.year, c.month, c.day, c.hour, c.min, c.sec, c.nanos
-    );
+    iso(out, t, 'T', ':', 9, "Z");
 }
 
 /// `2026-03-14T02:13:07.123456789+0000` (the start of Falco's `output`).
 pub fn falco_output_time(out: &mut String, t: i64) {
-    let c = civil(t);
-    let _ = write!(
-        out,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}+0000",
-        c.year, c.month, c.day, c.hour, c.min, c.sec, c.nanos
-    );
+    iso(out, t, 'T', ':', 9, "+0000");
 }
 
 /// `Mar 14 02:13:07` (RFC 3164; a one-digit day is space-padded).
@@ -160,17 +155,9 @@ pub fn clf_time(out: &mut String, t: i64) {
 /// `2026-03-14T02-20-00.000`: the backup-time stamp kube-apiserver's log
 /// rotation puts into rotated audit file names.
 pub fn rotation_stamp(t: i64) -> String {
-    let c = civil(t);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}-{:02}-{:02}.{:03}",
-        c.year,
-        c.month,
-        c.day,
-        c.hour,
-        c.min,
-        c.sec,
-        c.nanos / 1_000_000
-    )
+    let mut out = String::new();
+    iso(&mut out, t, 'T', '-', 3, "");
+    out
 }
 
 /// Appends `s` as a JSON string literal.
