@@ -357,17 +357,27 @@ pub const READ_SENSITIVE_FILE: Alert = Alert {
     ],
 };
 
+/// The tags of Falco's container-launch rules.
+const CONTAINER_LAUNCH_TAGS: &[&str] = &[
+    "T1610",
+    "container",
+    "cis",
+    "maturity_sandbox",
+    "mitre_execution",
+];
+
 pub const PRIVILEGED_CONTAINER: Alert = Alert {
     rule: "Launch Privileged Container",
     priority: "Informational",
     text: "Privileged container started",
-    tags: &[
-        "T1610",
-        "container",
-        "cis",
-        "maturity_sandbox",
-        "mitre_execution",
-    ],
+    tags: CONTAINER_LAUNCH_TAGS,
+};
+
+pub const SENSITIVE_MOUNT: Alert = Alert {
+    rule: "Launch Sensitive Mount Container",
+    priority: "Notice",
+    text: "Container with sensitive mount started",
+    tags: CONTAINER_LAUNCH_TAGS,
 };
 
 /// One Falco alert as JSON (`json_output: true`).

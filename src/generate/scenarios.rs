@@ -9,7 +9,7 @@ use super::cluster::{
 use super::fmt::{date, SEC};
 use super::records::{
     access_line, Alert, Audit, Falco, Ident, Obj, CONTACT_API_SERVER, PRIVILEGED_CONTAINER,
-    READ_SENSITIVE_FILE, TERMINAL_SHELL,
+    READ_SENSITIVE_FILE, SENSITIVE_MOUNT, TERMINAL_SHELL,
 };
 use super::rng::name_uid;
 use super::script::{secs, Script};
@@ -717,24 +717,7 @@ fn rce_to_node(s: &mut Script) {
     falco(s, t, host, &PRIVILEGED_CONTAINER, &f);
     f.push(("container.mounts", "/:/host::true:rprivate".into()));
     let t2 = s.after(t, 2);
-    falco(
-        s,
-        t2,
-        host,
-        &Alert {
-            rule: "Launch Sensitive Mount Container",
-            priority: "Notice",
-            text: "Container with sensitive mount started",
-            tags: &[
-                "T1610",
-                "container",
-                "cis",
-                "maturity_sandbox",
-                "mitre_execution",
-            ],
-        },
-        &f,
-    );
+    falco(s, t2, host, &SENSITIVE_MOUNT, &f);
     let t = s.t(2, 21, 30);
     let uri = format!(
         "/api/v1/namespaces/shop/pods/{ESCAPE_POD}/exec?command=chroot&command=%2Fhost&command=bash&container=sys-check&stdin=true&stdout=true&tty=true"
