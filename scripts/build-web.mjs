@@ -1,7 +1,8 @@
 // Assembles the page from the wasm-bindgen output in target/web/:
 //   dist/index.html, app.js, worker.js, style.css  (static hosting, any sub-path)
 //   dist/spoor.html                                (one self-contained file for file://)
-//   dist/manifest.json                             (version and SHA-256 of each artifact)
+//   dist/manifest.json                             (version, build time, SHA-256 of each artifact and wasm module;
+//                                                   the page embeds what it can know of it for its About box)
 // The wasm travels inside the scripts as base64, so neither build needs
 // fetch(): the CSP can say `connect-src 'none'` for both.
 import { createHash } from 'node:crypto';
@@ -16,11 +17,19 @@ mkdirSync(dist, { recursive: true });
 
 const sha256 = (data, encoding = 'hex') => createHash('sha256').update(data).digest(encoding);
 
-/** wasm-bindgen's no-modules glue plus the module itself, started synchronously. */
+const wasmDigests = {};
+
+/**
+ * wasm-bindgen's no-modules glue plus the module itself, started synchronously.
+ * The decoded bytes stay in `self.spoorWasmBytes` until the code hashes them
+ * for the About box's check (src/web/about.rs), then they are dropped.
+ */
 function bundle(name) {
   const glue = readFileSync(join(web, `${name}.js`), 'utf8');
-  const wasm = readFileSync(join(web, `${name}_bg.wasm`)).toString('base64');
-  const start = `wasm_bindgen.initSync({ module: Uint8Array.from(atob(${JSON.stringify(wasm)}), (c) => c.charCodeAt(0)) });\n`;
+  const bytes = readFileSync(join(web, `${name}_bg.wasm`));
+  wasmDigests[`${name}_bg.wasm`] = sha256(bytes);
+  const wasm = bytes.toString('base64');
+  const start = `self.spoorWasmBytes = Uint8Array.from(atob(${JSON.stringify(wasm)}), (c) => c.charCodeAt(0));\nwasm_bindgen.initSync({ module: self.spoorWasmBytes });\n`;
   const js = `${glue}\n${start}`;
   if (js.includes('</script')) throw new Error(`${name}.js contains "</script": it cannot be inlined`);
   return js;
@@ -33,13 +42,29 @@ const worker = bundle('worker');
 const version = JSON.parse(JSON.stringify(readFileSync(join(root, 'Cargo.toml'), 'utf8').match(/^version = "(.*)"/m)[1]));
 
 const common = "default-src 'none'; connect-src 'none'; img-src data: blob:; base-uri 'none'; form-action 'none'";
-const fill = (csp, styleTag, scripts) =>
-  template.replace('{{CSP}}', csp).replace('{{STYLE}}', styleTag).replace('{{SCRIPTS}}', scripts);
+const built = process.env.SOURCE_DATE_EPOCH
+  ? new Date(Number(process.env.SOURCE_DATE_EPOCH) * 1000).toISOString()
+  : new Date().toISOString();
+const release = { name: 'spoor', version, built, wasm: wasmDigests };
+
+/**
+ * The manifest as the page can know it, as an inert JSON block the About box
+ * reads as text: never run, so the CSP needs no hash for it.
+ */
+function manifestBlock(artifacts) {
+  const json = JSON.stringify({ ...release, artifacts });
+  if (/<\/script|<!--/i.test(json)) throw new Error('the manifest cannot be inlined');
+  return `<script type="application/json" id="release-manifest">${json}</script>`;
+}
+const fill = (csp, styleTag, manifest, scripts) =>
+  template.replace('{{CSP}}', csp).replace('{{STYLE}}', styleTag).replace('{{MANIFEST}}', manifest).replace('{{SCRIPTS}}', scripts);
+const described = (files) => Object.fromEntries(Object.entries(files).map(([f, data]) => [f, { bytes: Buffer.byteLength(data), sha256: sha256(data) }]));
 
 // Static hosting: every URL relative, so any sub-path works.
 const hosted = fill(
   `${common}; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; worker-src 'self'`,
   '<link rel="stylesheet" href="style.css">',
+  manifestBlock(described({ 'app.js': app, 'worker.js': worker, 'style.css': style })),
   '<script src="app.js"></script>',
 );
 writeFileSync(join(dist, 'index.html'), hosted);
@@ -52,6 +77,7 @@ writeFileSync(join(dist, 'style.css'), style);
 const single = fill(
   `${common}; script-src 'sha256-${sha256(app, 'base64')}' 'wasm-unsafe-eval'; style-src 'sha256-${sha256(style, 'base64')}'; worker-src blob:`,
   `<style>${style}</style>`,
+  manifestBlock({}),
   `<script type="text/plain" id="worker-source">${worker}</script>\n<script>${app}</script>`,
 );
 writeFileSync(join(dist, 'spoor.html'), single);
@@ -61,8 +87,5 @@ for (const f of ['index.html', 'app.js', 'worker.js', 'style.css', 'spoor.html']
   const data = readFileSync(join(dist, f));
   artifacts[f] = { bytes: data.length, sha256: sha256(data) };
 }
-const built = process.env.SOURCE_DATE_EPOCH
-  ? new Date(Number(process.env.SOURCE_DATE_EPOCH) * 1000).toISOString()
-  : new Date().toISOString();
-writeFileSync(join(dist, 'manifest.json'), JSON.stringify({ name: 'spoor', version, built, artifacts }, null, 2) + '\n');
+writeFileSync(join(dist, 'manifest.json'), JSON.stringify({ ...release, artifacts }, null, 2) + '\n');
 for (const [f, a] of Object.entries(artifacts)) console.log(`dist/${f}  ${a.bytes} bytes  sha256 ${a.sha256}`);

@@ -19,6 +19,7 @@ pub mod hunt;
 pub mod ingest;
 pub mod patterns;
 pub mod protocol;
+pub mod release;
 pub mod report;
 pub mod session;
 pub mod store;

@@ -16,8 +16,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FromWorker {
-    /// The worker has loaded and waits for files.
-    Ready,
+    /// The worker has loaded and waits for files. `wasm_sha256`: the
+    /// SHA-256 of its own wasm module, for the About box's check (absent
+    /// when the build did not leave the bytes to hash).
+    Ready {
+        #[serde(default)]
+        wasm_sha256: Option<String>,
+    },
     /// Progress through the inputs.
     Progress {
         input: usize,

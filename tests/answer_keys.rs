@@ -192,59 +192,116 @@ fn the_mapping_names_known_behaviours() {
     }
 }
 
+/// Checks one scenario's incident against its answer key: a problem per
+/// tag not detected, and the known gaps it closed.
+fn check_incident(
+    name: &str,
+    report: &Report,
+    inc: &spoor::report::Incident,
+    behaviours: &BTreeMap<String, Vec<String>>,
+    problems: &mut Vec<String>,
+    closed_gaps: &mut Vec<String>,
+) {
+    let key = answer_key(name).unwrap();
+    // Behaviours detected by the incident's findings.
+    let detected: BTreeSet<&str> = inc
+        .findings
+        .iter()
+        .flat_map(|&i| {
+            behaviours
+                .get(&report.findings[i].rule_id)
+                .map(|b| b.iter().map(String::as_str).collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
+        .collect();
+    for tag in &key.expected_rules {
+        let gap = KNOWN_GAPS.iter().find(|(s, t, _)| *s == name && t == tag);
+        let Some((_, wanted)) = TAGS.iter().find(|(t, _)| t == tag) else {
+            if gap.is_none() {
+                problems.push(format!(
+                    "{name}: tag {tag} is neither mapped nor a known gap"
+                ));
+            }
+            continue;
+        };
+        let found = wanted.iter().any(|b| detected.contains(b));
+        match (found, gap) {
+            (true, Some(_)) => closed_gaps.push(format!("{name}: {tag}")),
+            (false, None) => problems.push(format!(
+                "{name}: {tag} not detected (wanted one of {wanted:?}; the incident has {detected:?})"
+            )),
+            _ => {}
+        }
+    }
+}
+
+fn narratives(report: &Report) -> Vec<&Vec<String>> {
+    report.incidents.iter().map(|i| &i.narrative).collect()
+}
+
 #[test]
 fn every_answer_key_behaviour_is_detected_in_its_incident() {
     let behaviours = rule_behaviours();
     let mut problems = Vec::new();
     let mut closed_gaps = Vec::new();
     for name in SCENARIOS {
-        let key = answer_key(name).unwrap();
         let report = analyse(&generate(name, SEED).unwrap());
         assert_eq!(
             report.incidents.len(),
             1,
             "{name}: {:#?}",
-            report
-                .incidents
-                .iter()
-                .map(|i| &i.narrative)
-                .collect::<Vec<_>>()
+            narratives(&report)
         );
         let inc = &report.incidents[0];
-        // Behaviours detected by the incident's findings.
-        let detected: BTreeSet<&str> = inc
-            .findings
-            .iter()
-            .flat_map(|&i| {
-                behaviours
-                    .get(&report.findings[i].rule_id)
-                    .map(|b| b.iter().map(String::as_str).collect::<Vec<_>>())
-                    .unwrap_or_default()
-            })
-            .collect();
-        for tag in &key.expected_rules {
-            let gap = KNOWN_GAPS.iter().find(|(s, t, _)| s == name && t == tag);
-            let Some((_, wanted)) = TAGS.iter().find(|(t, _)| t == tag) else {
-                if gap.is_none() {
-                    problems.push(format!(
-                        "{name}: tag {tag} is neither mapped nor a known gap"
-                    ));
-                }
-                continue;
-            };
-            let found = wanted.iter().any(|b| detected.contains(b));
-            match (found, gap) {
-                (true, Some(_)) => closed_gaps.push(format!("{name}: {tag}")),
-                (false, None) => problems.push(format!(
-                    "{name}: {tag} not detected (wanted one of {wanted:?}; the incident has {detected:?})"
-                )),
-                _ => {}
-            }
-        }
+        check_incident(
+            name,
+            &report,
+            inc,
+            &behaviours,
+            &mut problems,
+            &mut closed_gaps,
+        );
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert!(
         closed_gaps.is_empty(),
         "known gaps now detected, remove them from KNOWN_GAPS: {closed_gaps:?}"
     );
+}
+
+/// `--scenario all` scanned as one case: each scenario happens in its own
+/// week, so the four stay four incidents, each made only of its own
+/// scenario's files and each meeting its answer key.
+#[test]
+fn all_scenarios_together_are_four_incidents() {
+    let behaviours = rule_behaviours();
+    let report = analyse(&generate("all", SEED).unwrap());
+    assert_eq!(report.incidents.len(), 4, "{:#?}", narratives(&report));
+    let mut problems = Vec::new();
+    let mut closed_gaps = Vec::new();
+    for name in SCENARIOS {
+        let prefix = format!("{name}/");
+        let own: Vec<&spoor::report::Incident> = report
+            .incidents
+            .iter()
+            .filter(|inc| {
+                inc.findings.iter().all(|&i| {
+                    report.findings[i]
+                        .evidence
+                        .iter()
+                        .all(|e| e.path.starts_with(&prefix))
+                })
+            })
+            .collect();
+        assert_eq!(own.len(), 1, "{name}: {:#?}", narratives(&report));
+        check_incident(
+            name,
+            &report,
+            own[0],
+            &behaviours,
+            &mut problems,
+            &mut closed_gaps,
+        );
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -576,3 +576,92 @@ fn patterns_read_archives_member_by_member() {
     let out = spoor(&["patterns", &format!("{dir}/bundle.tgz")]);
     assert!(!stdout(&out).contains('\u{1f}'), "gzip bytes mined as text");
 }
+
+/// Every file under `dir` with its bytes, by path relative to `dir`.
+fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            for e in std::fs::read_dir(&p).unwrap() {
+                stack.push(e.unwrap().path());
+            }
+        } else {
+            let rel = p.strip_prefix(dir).unwrap().display().to_string();
+            out.insert(rel, std::fs::read(&p).unwrap());
+        }
+    }
+    out
+}
+
+#[test]
+fn generate_all_is_byte_identical_and_scans_as_four_incidents() {
+    let dirs = [tmp().join("gen-a"), tmp().join("gen-b")];
+    for d in &dirs {
+        let _ = std::fs::remove_dir_all(d);
+        let out = spoor(&[
+            "generate",
+            "--scenario",
+            "all",
+            "--out",
+            &d.display().to_string(),
+        ]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
+    let (a, b) = (tree(&dirs[0]), tree(&dirs[1]));
+    assert_eq!(a, b, "same seed, same bytes");
+    assert!(a.contains_key("ssh-to-kubelet/nodes/prod-worker-03-support-bundle.tar.gz"));
+    assert!(!a
+        .keys()
+        .any(|p| p.starts_with("ssh-to-kubelet/nodes/prod-worker-03/")));
+    assert!(
+        !a.keys().any(|p| p.contains("answer")),
+        "no answer key among the logs"
+    );
+
+    let out = spoor(&["scan", &dirs[0].display().to_string(), "--format", "json"]);
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let incidents = report["incidents"].as_array().unwrap();
+    let days: Vec<&str> = incidents
+        .iter()
+        .map(|i| &i["first_seen"].as_str().unwrap()[..10])
+        .collect();
+    assert_eq!(
+        days,
+        ["2026-03-14", "2026-03-21", "2026-03-28", "2026-04-04"]
+    );
+}
+
+#[test]
+fn generate_answer_keys_prints_json() {
+    let out = spoor(&["generate", "--scenario", "all", "--answer-keys"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let keys: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let keys = keys.as_array().unwrap();
+    assert_eq!(keys.len(), 4);
+    for key in keys {
+        let name = key["scenario"].as_str().unwrap();
+        let lib = spoor::generate::answer_key(name).unwrap();
+        assert_eq!(key["date"], lib.date.as_str());
+        let questions = key["questions"].as_array().unwrap();
+        assert_eq!(questions.len(), lib.questions.len(), "{name}");
+        assert_eq!(questions[0][0], lib.questions[0].0);
+        assert_eq!(questions[0][1], lib.questions[0].1);
+        assert!(!key["expected_rules"].as_array().unwrap().is_empty());
+    }
+    let one = spoor(&["generate", "--scenario", "rce-to-node", "--answer-keys"]);
+    let one: Value = serde_json::from_str(&stdout(&one)).unwrap();
+    assert_eq!(one[0]["scenario"], "rce-to-node");
+    assert_eq!(one.as_array().unwrap().len(), 1);
+
+    let bad = spoor(&["generate", "--scenario", "nope", "--answer-keys"]);
+    assert_eq!(code(&bad), 2);
+    assert!(
+        stderr(&bad).contains("unknown scenario 'nope'"),
+        "{}",
+        stderr(&bad)
+    );
+    let neither = spoor(&["generate", "--scenario", "all"]);
+    assert_eq!(code(&neither), 2);
+    assert!(stderr(&neither).contains("--out"), "{}", stderr(&neither));
+}

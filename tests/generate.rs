@@ -6,7 +6,8 @@ use spoor::analysis::Analysis;
 use spoor::generate::{
     answer_key, generate, generate_scaled, scenarios, support_bundle, GeneratedFile, CHUNK_BYTES,
 };
-use spoor::ingest::InputReader;
+use spoor::ingest::archive::Source;
+use spoor::ingest::time::YearResolver;
 use std::collections::BTreeMap;
 use std::io::Read;
 
@@ -79,13 +80,20 @@ fn samples_have_the_expected_files_and_sizes() {
     for name in names() {
         let files = generate(name, 1).unwrap();
         let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-        for want in [
+        let mut wanted = vec![
             "kube-apiserver/audit.log",
             "nodes/prod-worker-01/var/log/auth.log",
             "nodes/prod-worker-02/var/log/syslog",
-            "nodes/prod-worker-03/kubelet.log",
             "falco/events.json",
-        ] {
+        ];
+        // The attacked node of ssh-to-kubelet comes as its support bundle.
+        if name == "ssh-to-kubelet" {
+            wanted.push("nodes/prod-worker-03-support-bundle.tar.gz");
+            assert!(!paths.iter().any(|p| p.starts_with("nodes/prod-worker-03/")));
+        } else {
+            wanted.push("nodes/prod-worker-03/kubelet.log");
+        }
+        for want in wanted {
             assert!(paths.contains(&want), "{name}: no {want} in {paths:?}");
         }
         assert!(paths
@@ -96,7 +104,7 @@ fn samples_have_the_expected_files_and_sizes() {
             .map(|f| plain(f).iter().filter(|b| **b == b'\n').count())
             .sum();
         assert!((300..=5000).contains(&lines), "{name}: {lines} lines");
-        for f in &files {
+        for f in files.iter().filter(|f| !f.path.ends_with(".tar.gz")) {
             let text = String::from_utf8(plain(f)).unwrap();
             assert!(text.ends_with('\n'), "{}: no final newline", f.path);
             if f.path.ends_with(".json") || f.path.contains("audit") {
@@ -110,7 +118,7 @@ fn samples_have_the_expected_files_and_sizes() {
     let rotated = generate("stolen-kubeconfig", 1).unwrap();
     assert!(rotated
         .iter()
-        .any(|f| f.path.starts_with("kube-apiserver/audit-2026-03-14T")
+        .any(|f| f.path.starts_with("kube-apiserver/audit-2026-03-28T")
             && f.path.ends_with(".log.gz")));
 }
 
@@ -153,8 +161,8 @@ fn every_file_ingests_and_the_answers_are_in_the_events() {
         let mut haystack = String::new();
         let mut users: BTreeMap<String, u64> = BTreeMap::new();
         for f in &files {
-            let mut reader = InputReader::new(&f.path, None);
-            let mut sink = |r: spoor::event::Record| {
+            let mut reader = Source::new(&f.path, None, YearResolver::with_year(2026));
+            let mut sink = |r: spoor::event::Record, _member: u32| {
                 if let Some(u) = &r.event.user {
                     *users.entry(u.clone()).or_default() += 1;
                 }
@@ -257,14 +265,17 @@ fn scaled_is_deterministic_and_keeps_the_attack() {
     assert!(text.contains("debug-anonymous-access"));
 }
 
-#[test]
-fn bundle_holds_every_file() {
-    let files = generate("ssh-to-kubelet", 3).unwrap();
-    let tgz = support_bundle(&files);
+/// (path, mtime, bytes) of each member of a `.tar.gz`, checksums checked,
+/// PAX `path` records applied.
+fn untar(tgz: &[u8]) -> Vec<(String, u64, Vec<u8>)> {
     let mut tar = Vec::new();
-    GzDecoder::new(&tgz[..]).read_to_end(&mut tar).unwrap();
+    GzDecoder::new(tgz).read_to_end(&mut tar).unwrap();
+    let octal = |field: &[u8]| {
+        let text = String::from_utf8_lossy(field).to_string();
+        u64::from_str_radix(text.trim_matches(|c: char| c == '\0' || c == ' '), 8).unwrap()
+    };
     let mut at = 0;
-    let mut seen = Vec::new();
+    let mut members = Vec::new();
     let mut pax_path: Option<String> = None;
     while at + 512 <= tar.len() && tar[at] != 0 {
         let h = &tar[at..at + 512];
@@ -279,44 +290,75 @@ fn bundle_holds_every_file() {
         } else {
             format!("{prefix}/{name}")
         };
-        let path = pax_path.take().unwrap_or(path);
-        let size_text = String::from_utf8_lossy(&h[124..135]).to_string();
-        let size = u64::from_str_radix(size_text.trim_matches(|c: char| c == '\0' || c == ' '), 8)
-            .unwrap();
-        let sum: u32 = h
+        let size = octal(&h[124..135]) as usize;
+        let sum: u64 = h
             .iter()
             .enumerate()
             .map(|(i, b)| {
                 if (148..156).contains(&i) {
                     32
                 } else {
-                    *b as u32
+                    *b as u64
                 }
             })
             .sum();
-        let stored = u32::from_str_radix(String::from_utf8_lossy(&h[148..154]).trim(), 8).unwrap();
-        assert_eq!(sum, stored, "{path}: checksum");
+        assert_eq!(sum, octal(&h[148..154]), "{path}: checksum");
+        let data = tar[at + 512..at + 512 + size].to_vec();
+        at += 512 + size.div_ceil(512) * 512;
         if h[156] == b'x' {
-            let record =
-                String::from_utf8_lossy(&tar[at + 512..at + 512 + size as usize]).to_string();
+            let record = String::from_utf8_lossy(&data).to_string();
             let value = record
                 .split_once(" path=")
                 .unwrap()
                 .1
                 .trim_end_matches('\n');
             pax_path = Some(value.to_string());
-            at += 512 + (size as usize).div_ceil(512) * 512;
             continue;
         }
-        let f = files
-            .iter()
-            .find(|f| f.path == path)
-            .unwrap_or_else(|| panic!("{path} not generated"));
-        assert_eq!(&tar[at + 512..at + 512 + size as usize], &f.bytes[..]);
-        seen.push(path);
-        at += 512 + (size as usize).div_ceil(512) * 512;
+        let path = pax_path.take().unwrap_or(path);
+        members.push((path, octal(&h[136..147]), data));
     }
-    assert_eq!(seen.len(), files.len());
+    members
+}
+
+#[test]
+fn bundle_holds_every_file() {
+    // Long container-log paths need the ustar prefix or a PAX record.
+    let files = generate("rce-to-node", 3).unwrap();
+    let members = untar(&support_bundle(&files, 1_773_457_200));
+    assert_eq!(members.len(), files.len());
+    for ((path, mtime, bytes), f) in members.iter().zip(&files) {
+        assert_eq!(path, &f.path);
+        assert_eq!(*mtime, 1_773_457_200);
+        assert_eq!(bytes, &f.bytes, "{path}");
+    }
+}
+
+#[test]
+fn the_attacked_node_arrives_as_its_support_bundle() {
+    let files = generate("ssh-to-kubelet", 3).unwrap();
+    let bundle = files
+        .iter()
+        .find(|f| f.path == "nodes/prod-worker-03-support-bundle.tar.gz")
+        .expect("the bundle");
+    let members = untar(&bundle.bytes);
+    let paths: Vec<&str> = members.iter().map(|(p, _, _)| p.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "prod-worker-03/kubelet.log",
+            "prod-worker-03/var/log/syslog",
+            "prod-worker-03/var/log/auth.log"
+        ]
+    );
+    // Collected at 03:00 on the scenario's day, 2026-04-04.
+    assert!(members.iter().all(|(_, mtime, _)| *mtime == 1_775_271_600));
+    let auth = String::from_utf8(members[2].2.clone()).unwrap();
+    assert!(auth.contains("Accepted password for ubuntu from 203.0.113.99"));
+    // The other workers stay loose files.
+    assert!(files
+        .iter()
+        .any(|f| f.path == "nodes/prod-worker-01/var/log/auth.log"));
 }
 
 /// `SPOOR_GEN_DUMP=/tmp/dir cargo test --test generate dump -- --ignored`

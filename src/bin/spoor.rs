@@ -256,8 +256,13 @@ struct GenerateArgs {
     #[arg(long)]
     scenario: String,
     /// The folder to write into (created if missing).
-    #[arg(long)]
-    out: PathBuf,
+    #[arg(long, required_unless_present = "answer_keys")]
+    out: Option<PathBuf>,
+    /// Print the scenario's answer key (or all four, for `all`) as JSON to
+    /// stdout instead of writing logs: expected behaviours, attacker
+    /// addresses and identities, the day, the walkthrough's questions.
+    #[arg(long, conflicts_with_all = ["out", "scale"])]
+    answer_keys: bool,
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Grow the background noise to about this many bytes in all (for benchmarks).
@@ -501,8 +506,11 @@ fn show_id(id: &str) -> &str {
 }
 
 fn generate(args: GenerateArgs) -> Result<ExitCode, String> {
+    let Some(out) = args.out.as_ref().filter(|_| !args.answer_keys) else {
+        return print_answer_keys(&args.scenario);
+    };
     let target = |path: &str| -> Result<PathBuf, String> {
-        let file = args.out.join(path);
+        let file = out.join(path);
         if let Some(dir) = file.parent() {
             std::fs::create_dir_all(dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -547,6 +555,32 @@ fn generate(args: GenerateArgs) -> Result<ExitCode, String> {
             .flush()
             .map_err(|e| format!("cannot write {path}: {e}"))?;
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `[AnswerKey, ...]` as JSON: one for a scenario, every one for `all`.
+fn print_answer_keys(scenario: &str) -> Result<ExitCode, String> {
+    let names: Vec<&str> = spoor::generate::scenarios()
+        .iter()
+        .map(|s| s.name)
+        .filter(|name| scenario == "all" || name == &scenario)
+        .collect();
+    if names.is_empty() {
+        return Err(format!(
+            "unknown scenario '{scenario}': use one of {}, or all",
+            spoor::generate::scenarios()
+                .iter()
+                .map(|s| s.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let keys: Vec<spoor::generate::AnswerKey> = names
+        .into_iter()
+        .filter_map(spoor::generate::answer_key)
+        .collect();
+    let json = serde_json::to_string_pretty(&keys).map_err(|e| e.to_string())?;
+    println!("{json}");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -7,25 +7,24 @@ use flate2::Compression;
 use std::io::Write;
 
 const BLOCK: usize = 512;
-/// 2026-03-14T03:00:00Z: the bundle is "collected" after the incident.
-const MTIME: u64 = 1_773_457_200;
 
-/// The files as a gzip-compressed ustar archive. Paths over 100 bytes use
-/// the ustar prefix field when they can, else a PAX `path` record (container
-/// log names alone are often longer than 100 bytes); directories are
-/// implied by the paths.
-pub fn support_bundle(files: &[GeneratedFile]) -> Vec<u8> {
+/// The files as a gzip-compressed ustar archive, every member dated `mtime`
+/// (seconds since the epoch: fixed, so the archive is byte-identical per
+/// seed). Paths over 100 bytes use the ustar prefix field when they can,
+/// else a PAX `path` record (container log names alone are often longer
+/// than 100 bytes); directories are implied by the paths.
+pub fn support_bundle(files: &[GeneratedFile], mtime: u64) -> Vec<u8> {
     let mut gz = GzEncoder::new(Vec::new(), Compression::default());
     for f in files {
         if split_path(&f.path).is_none() {
             let record = pax_path_record(&f.path);
             let name = format!("PaxHeaders/{}", tail(&f.path, 89));
-            let mut h = header(&name, record.len() as u64);
+            let mut h = header(&name, record.len() as u64, mtime);
             h[156] = b'x';
             checksum(&mut h);
             member(&mut gz, &h, record.as_bytes());
         }
-        let h = header(&f.path, f.bytes.len() as u64);
+        let h = header(&f.path, f.bytes.len() as u64, mtime);
         member(&mut gz, &h, &f.bytes);
     }
     gz.write_all(&[0u8; 2 * BLOCK])
@@ -78,7 +77,7 @@ fn octal(field: &mut [u8], value: u64) {
     field[digits] = 0;
 }
 
-fn header(path: &str, size: u64) -> [u8; BLOCK] {
+fn header(path: &str, size: u64, mtime: u64) -> [u8; BLOCK] {
     let mut h = [0u8; BLOCK];
     // Paths that do not fit get a PAX record first; the name here is then
     // only a fallback for readers without PAX support.
@@ -89,7 +88,7 @@ fn header(path: &str, size: u64) -> [u8; BLOCK] {
     octal(&mut h[108..116], 0);
     octal(&mut h[116..124], 0);
     octal(&mut h[124..136], size);
-    octal(&mut h[136..148], MTIME);
+    octal(&mut h[136..148], mtime);
     h[156] = b'0';
     h[257..263].copy_from_slice(b"ustar\0");
     h[263..265].copy_from_slice(b"00");
@@ -126,7 +125,7 @@ mod tests {
             },
         ];
         let mut tar = Vec::new();
-        GzDecoder::new(&support_bundle(&files)[..])
+        GzDecoder::new(&support_bundle(&files, 1_773_457_200)[..])
             .read_to_end(&mut tar)
             .unwrap();
         assert_eq!(tar.len() % BLOCK, 0);

@@ -3,7 +3,7 @@
 
 use super::fmt::{rfc3339_micros, rfc3339_nanos, SEC};
 use super::records::{access_line, write_audit, write_cri, write_falco, write_klog, write_syslog};
-use super::records::{Audit, Falco, Ident, Obj};
+use super::records::{Audit, Falco, Groups, Ident, Obj, CONTACT_API_SERVER, TERMINAL_SHELL};
 use super::rng::{name_uid, Rng};
 
 pub const KUBELET_UA: &str = "kubelet/v1.29.2 (linux/amd64) kubernetes/4b8e819";
@@ -255,12 +255,32 @@ pub fn sa_name(ns: &str, sa: &str) -> String {
     format!("system:serviceaccount:{ns}:{sa}")
 }
 
-pub fn sa_groups(ns: &str) -> [String; 3] {
-    [
-        "system:serviceaccounts".to_string(),
-        format!("system:serviceaccounts:{ns}"),
-        "system:authenticated".to_string(),
-    ]
+/// A service account as its token authenticates: name, uid and groups.
+pub struct ServiceAccount<'a> {
+    namespace: &'a str,
+    pub name: String,
+    uid: String,
+}
+
+impl<'a> ServiceAccount<'a> {
+    pub fn new(namespace: &'a str, sa: &str) -> Self {
+        let name = sa_name(namespace, sa);
+        let uid = name_uid(&name);
+        ServiceAccount {
+            namespace,
+            name,
+            uid,
+        }
+    }
+
+    pub fn ident(&self) -> Ident<'_> {
+        Ident {
+            name: &self.name,
+            uid: Some(&self.uid),
+            groups: Groups::ServiceAccount(self.namespace),
+            extra: None,
+        }
+    }
 }
 
 /// `user.extra` of a pod-bound service-account token.
@@ -378,12 +398,7 @@ fn audit_noise(w: &World, rng: &mut Rng, t: i64, out: &mut String) {
             );
             let ua = format!("{ua}/leader-election");
             let verb = if rng.chance(1, 10) { "get" } else { "update" };
-            let ident = Ident {
-                name: user,
-                uid: None,
-                groups: &["system:authenticated"],
-                extra: None,
-            };
+            let ident = Ident::user(user, &["system:authenticated"]);
             let mut a = Audit::ok(t, verb, &uri, ident, APISERVER_IP, &ua);
             a.obj = Some(Obj {
                 resource: "leases",
@@ -414,12 +429,7 @@ fn audit_noise(w: &World, rng: &mut Rng, t: i64, out: &mut String) {
             } else {
                 "kube-probe/1.29"
             };
-            let ident = Ident {
-                name: "system:anonymous",
-                uid: None,
-                groups: ANON_GROUPS,
-                extra: None,
-            };
+            let ident = Ident::user("system:anonymous", ANON_GROUPS);
             let mut a = Audit::ok(t, "get", path, ident, ip, ua);
             a.reason = r#"RBAC: allowed by ClusterRoleBinding "system:public-info-viewer" of ClusterRole "system:public-info-viewer" to Group "system:unauthenticated""#;
             a.latency_us = latency / 4 + 200;
@@ -428,16 +438,8 @@ fn audit_noise(w: &World, rng: &mut Rng, t: i64, out: &mut String) {
         6 => addon_noise(w, rng, t, latency, out),
         7 => dev_noise(rng, t, latency, out),
         8 => {
-            let sa = sa_name("argocd", "argocd-application-controller");
-            let groups = sa_groups("argocd");
-            let g: Vec<&str> = groups.iter().map(String::as_str).collect();
-            let uid = name_uid(&sa);
-            let ident = Ident {
-                name: &sa,
-                uid: Some(&uid),
-                groups: &g,
-                extra: None,
-            };
+            let account = ServiceAccount::new("argocd", "argocd-application-controller");
+            let ident = account.ident();
             let ns = *rng.pick(&["shop", "payments", "monitoring"]);
             let (verb, uri, res) = match rng.below(3) {
                 0 => (
@@ -473,16 +475,8 @@ fn audit_noise(w: &World, rng: &mut Rng, t: i64, out: &mut String) {
             write_audit(out, rng, &a);
         }
         _ => {
-            let sa = sa_name("kube-system", "metrics-server");
-            let groups = sa_groups("kube-system");
-            let g: Vec<&str> = groups.iter().map(String::as_str).collect();
-            let uid = name_uid(&sa);
-            let ident = Ident {
-                name: &sa,
-                uid: Some(&uid),
-                groups: &g,
-                extra: None,
-            };
+            let account = ServiceAccount::new("kube-system", "metrics-server");
+            let ident = account.ident();
             let uri = format!("/api/v1/nodes?{}", watch_query(rng, w));
             let mut a = Audit::ok(
                 t,
@@ -505,12 +499,7 @@ fn audit_noise(w: &World, rng: &mut Rng, t: i64, out: &mut String) {
 }
 
 fn node_ident(user: &str) -> Ident<'_> {
-    Ident {
-        name: user,
-        uid: None,
-        groups: NODE_GROUPS,
-        extra: None,
-    }
+    Ident::user(user, NODE_GROUPS)
 }
 
 fn kubelet_api(w: &World, rng: &mut Rng, t: i64, latency: u32, out: &mut String) {
@@ -713,12 +702,7 @@ fn controller_noise(w: &World, rng: &mut Rng, t: i64, latency: u32, out: &mut St
             "/api/v1/pods?fieldSelector=status.phase%21%3DSucceeded%2Cstatus.phase%21%3DFailed&{}",
             watch_query(rng, w)
         );
-        let ident = Ident {
-            name: "system:kube-scheduler",
-            uid: None,
-            groups: &["system:authenticated"],
-            extra: None,
-        };
+        let ident = Ident::user("system:kube-scheduler", &["system:authenticated"]);
         let mut a = Audit::ok(t, "watch", &uri, ident, APISERVER_IP, SCHED_UA);
         a.obj = Some(Obj {
             resource: "pods",
@@ -730,10 +714,7 @@ fn controller_noise(w: &World, rng: &mut Rng, t: i64, latency: u32, out: &mut St
         return write_audit(out, rng, &a);
     }
     let c = rng.pick(&CONTROLLERS);
-    let user = sa_name("kube-system", c.sa);
-    let groups = sa_groups("kube-system");
-    let g: Vec<&str> = groups.iter().map(String::as_str).collect();
-    let uid = name_uid(&user);
+    let account = ServiceAccount::new("kube-system", c.sa);
     let mut uri = resource_path(c.group, c.version, c.ns, c.resource);
     if let Some(name) = c.name {
         uri.push('/');
@@ -752,12 +733,7 @@ fn controller_noise(w: &World, rng: &mut Rng, t: i64, latency: u32, out: &mut St
         _ => {}
     }
     let ua = format!("{KCM_UA}/system:serviceaccount:kube-system:{}", c.sa);
-    let ident = Ident {
-        name: &user,
-        uid: Some(&uid),
-        groups: &g,
-        extra: None,
-    };
+    let ident = account.ident();
     let role = format!("system:controller:{}", c.sa);
     let reason = rbac_reason(
         "ClusterRoleBinding",
@@ -818,10 +794,7 @@ fn addon_noise(w: &World, rng: &mut Rng, t: i64, latency: u32, out: &mut String)
             None,
         ),
     };
-    let user = sa_name(ns, sa);
-    let groups = sa_groups(ns);
-    let g: Vec<&str> = groups.iter().map(String::as_str).collect();
-    let uid = name_uid(&user);
+    let account = ServiceAccount::new(ns, sa);
     let version = "v1";
     let mut uri = resource_path(group, version, namespaced, resource);
     let verb = if namespaced.is_some() {
@@ -835,12 +808,7 @@ fn addon_noise(w: &World, rng: &mut Rng, t: i64, latency: u32, out: &mut String)
     } else {
         uri.push_str("?limit=500&resourceVersion=0");
     }
-    let ident = Ident {
-        name: &user,
-        uid: Some(&uid),
-        groups: &g,
-        extra: None,
-    };
+    let ident = account.ident();
     let reason = rbac_reason(
         "ClusterRoleBinding",
         sa,
@@ -862,12 +830,7 @@ fn addon_noise(w: &World, rng: &mut Rng, t: i64, latency: u32, out: &mut String)
 
 fn dev_noise(rng: &mut Rng, t: i64, latency: u32, out: &mut String) {
     let dev = rng.pick(&DEVS);
-    let ident = Ident {
-        name: dev.name,
-        uid: None,
-        groups: dev.groups,
-        extra: None,
-    };
+    let ident = Ident::user(dev.name, dev.groups);
     let ns = dev.ns;
     let pod = PODS.iter().find(|p| p.ns == ns).unwrap_or(&PODS[4]);
     let deploy = pod.name.rsplitn(3, '-').last().unwrap_or(pod.name);
@@ -960,12 +923,7 @@ fn suspicious_audit(_w: &World, rng: &mut Rng, t: i64, out: &mut String) {
                 "/api/v1/namespaces/shop/pods/{}/exec?command=sh&container=cart&stdin=true&stdout=true&tty=true",
                 pod.name
             );
-            let ident = Ident {
-                name: dev.name,
-                uid: None,
-                groups: dev.groups,
-                extra: None,
-            };
+            let ident = Ident::user(dev.name, dev.groups);
             let mut a = Audit::ok(t, "create", &uri, ident, dev.ip, dev.ua);
             a.obj = Some(Obj {
                 resource: "pods",
@@ -982,12 +940,7 @@ fn suspicious_audit(_w: &World, rng: &mut Rng, t: i64, out: &mut String) {
         }
         1 => {
             let dev = &DEVS[1];
-            let ident = Ident {
-                name: dev.name,
-                uid: None,
-                groups: dev.groups,
-                extra: None,
-            };
+            let ident = Ident::user(dev.name, dev.groups);
             let mut a = Audit::ok(
                 t,
                 "list",
@@ -1011,12 +964,7 @@ fn suspicious_audit(_w: &World, rng: &mut Rng, t: i64, out: &mut String) {
         }
         _ => {
             let dev = &DEVS[2];
-            let ident = Ident {
-                name: dev.name,
-                uid: None,
-                groups: dev.groups,
-                extra: None,
-            };
+            let ident = Ident::user(dev.name, dev.groups);
             let mut a = Audit::ok(
                 t,
                 "get",
@@ -1435,16 +1383,7 @@ fn falco_noise(w: &World, rng: &mut Rng, t: i64, out: &mut String) {
             &Falco {
                 t,
                 hostname: NODES[pod.node].name,
-                rule: "Terminal shell in container",
-                priority: "Notice",
-                text: "A shell was spawned in a container with an attached terminal",
-                tags: &[
-                    "T1059",
-                    "container",
-                    "maturity_stable",
-                    "mitre_execution",
-                    "shell",
-                ],
+                alert: &TERMINAL_SHELL,
                 fields: &fields,
             },
         );
@@ -1473,17 +1412,7 @@ fn falco_noise(w: &World, rng: &mut Rng, t: i64, out: &mut String) {
         &Falco {
             t,
             hostname: NODES[pod.node].name,
-            rule: "Contact K8S API Server From Container",
-            priority: "Notice",
-            text: "Unexpected connection to K8s API Server from container",
-            tags: &[
-                "T1565",
-                "container",
-                "k8s",
-                "maturity_stable",
-                "mitre_discovery",
-                "network",
-            ],
+            alert: &CONTACT_API_SERVER,
             fields: &fields,
         },
     );

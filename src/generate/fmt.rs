@@ -6,9 +6,6 @@ use std::fmt::Write;
 
 pub const SEC: i64 = 1_000_000_000;
 
-/// The incident day every scenario is set on.
-pub const DAY: (i64, u32, u32) = (2026, 3, 14);
-
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
@@ -37,10 +34,20 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
-/// Nanoseconds since the epoch of `h:m:s` on the incident day.
-pub fn at(h: u32, m: u32, s: u32) -> i64 {
-    let (y, mo, d) = DAY;
-    (days_from_civil(y, mo, d) * 86_400 + (h * 3600 + m * 60 + s) as i64) * SEC
+/// Nanoseconds since the epoch of the midnight (UTC) that starts a date.
+pub fn midnight((y, m, d): (i64, u32, u32)) -> i64 {
+    days_from_civil(y, m, d) * 86_400 * SEC
+}
+
+/// `h:m:s` after `midnight`.
+pub fn clock(midnight: i64, h: u32, m: u32, s: u32) -> i64 {
+    midnight + (h * 3600 + m * 60 + s) as i64 * SEC
+}
+
+/// `2026-03-14` (the date part of `t`).
+pub fn date(t: i64) -> String {
+    let c = civil(t);
+    format!("{:04}-{:02}-{:02}", c.year, c.month, c.day)
 }
 
 /// A broken-down UTC time.
@@ -70,40 +77,35 @@ pub fn civil(t: i64) -> Civil {
     }
 }
 
-/// `2026-03-14T02:13:07.123456Z` (audit timestamps).
-pub fn rfc3339_micros(out: &mut String, t: i64) {
+/// `YYYY-MM-DD{sep}HH{colon}MM{colon}SS[.fraction]{suffix}`: the ISO 8601
+/// shapes the sources write, with `digits` of fraction (0: none).
+pub fn iso(out: &mut String, t: i64, sep: char, colon: char, digits: u32, suffix: &str) {
     let c = civil(t);
     let _ = write!(
         out,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-        c.year,
-        c.month,
-        c.day,
-        c.hour,
-        c.min,
-        c.sec,
-        c.nanos / 1000
+        "{:04}-{:02}-{:02}{sep}{:02}{colon}{:02}{colon}{:02}",
+        c.year, c.month, c.day, c.hour, c.min, c.sec
     );
+    if digits > 0 {
+        let fraction = c.nanos / 10u32.pow(9 - digits);
+        let _ = write!(out, ".{fraction:0width$}", width = digits as usize);
+    }
+    out.push_str(suffix);
+}
+
+/// `2026-03-14T02:13:07.123456Z` (audit timestamps).
+pub fn rfc3339_micros(out: &mut String, t: i64) {
+    iso(out, t, 'T', ':', 6, "Z");
 }
 
 /// `2026-03-14T02:13:07.123456789Z` (CRI, Falco `time`).
 pub fn rfc3339_nanos(out: &mut String, t: i64) {
-    let c = civil(t);
-    let _ = write!(
-        out,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z",
-        c.year, c.month, c.day, c.hour, c.min, c.sec, c.nanos
-    );
+    iso(out, t, 'T', ':', 9, "Z");
 }
 
 /// `2026-03-14T02:13:07.123456789+0000` (the start of Falco's `output`).
 pub fn falco_output_time(out: &mut String, t: i64) {
-    let c = civil(t);
-    let _ = write!(
-        out,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}+0000",
-        c.year, c.month, c.day, c.hour, c.min, c.sec, c.nanos
-    );
+    iso(out, t, 'T', ':', 9, "+0000");
 }
 
 /// `Mar 14 02:13:07` (RFC 3164; a one-digit day is space-padded).
@@ -153,17 +155,9 @@ pub fn clf_time(out: &mut String, t: i64) {
 /// `2026-03-14T02-20-00.000`: the backup-time stamp kube-apiserver's log
 /// rotation puts into rotated audit file names.
 pub fn rotation_stamp(t: i64) -> String {
-    let c = civil(t);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}-{:02}-{:02}.{:03}",
-        c.year,
-        c.month,
-        c.day,
-        c.hour,
-        c.min,
-        c.sec,
-        c.nanos / 1_000_000
-    )
+    let mut out = String::new();
+    iso(&mut out, t, 'T', '-', 3, "");
+    out
 }
 
 /// Appends `s` as a JSON string literal.
@@ -198,6 +192,8 @@ mod tests {
 
     #[test]
     fn formats_the_incident_day() {
+        let day = midnight((2026, 3, 14));
+        let at = |h, m, s| clock(day, h, m, s);
         let t = at(2, 13, 7) + 123_456_789;
         let mut s = String::new();
         rfc3339_micros(&mut s, t);
@@ -213,6 +209,8 @@ mod tests {
             Some(at(2, 13, 7))
         );
         assert_eq!(rotation_stamp(at(2, 20, 0)), "2026-03-14T02-20-00.000");
+        assert_eq!(date(at(23, 59, 59)), "2026-03-14");
+        assert_eq!(date(midnight((2026, 4, 4))), "2026-04-04");
         let mut q = String::new();
         json_str(&mut q, "a\"b\\\n");
         assert_eq!(q, r#""a\"b\\\n""#);

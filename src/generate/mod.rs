@@ -38,6 +38,20 @@ pub struct Scenario {
     pub name: &'static str,
     pub title: &'static str,
     pub summary: &'static str,
+    /// The (UTC) day it happens on. Each scenario has its own, a week
+    /// apart (more than the widest background window), so the four
+    /// scanned together stay four incidents.
+    pub day: (i64, u32, u32),
+    /// A node whose logs arrive as its support bundle (a `.tar.gz`)
+    /// instead of loose files, as a responder would receive them.
+    pub bundled_node: Option<usize>,
+}
+
+impl Scenario {
+    /// `2026-03-14`: the day answers' times are on.
+    pub fn date(&self) -> String {
+        fmt::date(fmt::midnight(self.day))
+    }
 }
 
 const SCENARIOS: [Scenario; 4] = [
@@ -45,21 +59,29 @@ const SCENARIOS: [Scenario; 4] = [
         name: "anonymous-to-admin",
         title: "Anonymous API access to cluster-admin",
         summary: "A debugging ClusterRoleBinding lets system:anonymous act as cluster-admin; an outside address lists and reads secrets across all namespaces, then creates a service account bound to cluster-admin and uses its token.",
+        day: (2026, 3, 14),
+        bundled_node: None,
     },
     Scenario {
         name: "rce-to-node",
         title: "Web RCE to node takeover",
         summary: "Command injection in a web pod, download-and-execute, the pod's service-account token used from outside, exec into another pod, a crypto-miner in a privileged pod, then a privileged hostPath / pod to escape onto the node.",
+        day: (2026, 3, 21),
+        bundled_node: None,
     },
     Scenario {
         name: "stolen-kubeconfig",
         title: "Stolen kubeconfig",
         summary: "An admin's kubeconfig used from an unusual address and client: reconnaissance, a CronJob in kube-system that fetches a payload every ten minutes, then the events about it deleted.",
+        day: (2026, 3, 28),
+        bundled_node: None,
     },
     Scenario {
         name: "ssh-to-kubelet",
         title: "SSH brute force to the kubelet's identity",
         summary: "Password brute force on a worker's SSH, sudo to read the kubelet's credentials, then the node identity used from outside: secrets read, pods created, a static pod with hostPath /.",
+        day: (2026, 4, 4),
+        bundled_node: Some(scenarios::VICTIM),
     },
 ];
 
@@ -75,8 +97,9 @@ pub struct GeneratedFile {
     pub bytes: Vec<u8>,
 }
 
-/// What an analyst should find in a scenario.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What an analyst should find in a scenario (`spoor generate
+/// --answer-keys` prints it as JSON).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AnswerKey {
     pub scenario: &'static str,
     /// Behaviours present in the logs, as short stable tags.
@@ -84,8 +107,10 @@ pub struct AnswerKey {
     pub attacker_ips: Vec<&'static str>,
     pub attacker_identities: Vec<&'static str>,
     /// (question, answer) for a learner walkthrough; times are UTC on
-    /// 2026-03-14 and do not depend on the seed.
+    /// `date` and do not depend on the seed.
     pub questions: Vec<(&'static str, &'static str)>,
+    /// The scenario's day, `2026-03-14`.
+    pub date: String,
 }
 
 /// The answer key of a scenario (`None` for an unknown name or `all`).
@@ -93,11 +118,11 @@ pub fn answer_key(scenario: &str) -> Option<AnswerKey> {
     scenarios::answer_key(scenario)
 }
 
-/// Log bytes of one built-in sample scenario (about 1,500 lines).
 /// The year every scenario happens in: syslog lines carry no year, so
 /// readers of the generated files are told it.
-pub const YEAR: i32 = fmt::DAY.0 as i32;
+pub const YEAR: i32 = 2026;
 
+/// Log bytes of one built-in sample scenario (about 1,500 lines).
 pub const SAMPLE_BYTES: u64 = 500_000;
 /// Bytes handed to the sink at most per call (a little more for one record).
 pub const CHUNK_BYTES: usize = 64 * 1024;
@@ -120,19 +145,21 @@ pub fn generate(scenario: &str, seed: u64) -> Result<Vec<GeneratedFile>, String>
         1
     };
     let mut files: Vec<GeneratedFile> = Vec::new();
-    generate_scaled(
-        scenario,
-        seed,
-        SAMPLE_BYTES * count,
-        &mut |path, chunk| match files.last_mut() {
-            Some(f) if f.path == path => f.bytes.extend_from_slice(chunk),
-            _ => files.push(GeneratedFile {
-                path: path.to_string(),
-                bytes: chunk.to_vec(),
-            }),
-        },
-    )?;
+    generate_scaled(scenario, seed, SAMPLE_BYTES * count, &mut |path, chunk| {
+        append_chunk(&mut files, path, chunk)
+    })?;
     Ok(files)
+}
+
+/// Collects streamed chunks into files (a file's chunks come together).
+fn append_chunk(files: &mut Vec<GeneratedFile>, path: &str, chunk: &[u8]) {
+    match files.last_mut() {
+        Some(f) if f.path == path => f.bytes.extend_from_slice(chunk),
+        _ => files.push(GeneratedFile {
+            path: path.to_string(),
+            bytes: chunk.to_vec(),
+        }),
+    }
 }
 
 /// Streams `scenario` with background noise up to about `scale_bytes` of
@@ -149,18 +176,18 @@ pub fn generate_scaled(
     if scenario == "all" {
         let share = scale_bytes / SCENARIOS.len() as u64;
         for s in &SCENARIOS {
-            run_scenario(s.name, seed, share, &format!("{}/", s.name), sink);
+            run_scenario(s, seed, share, &format!("{}/", s.name), sink);
         }
         return Ok(());
     }
-    if !SCENARIOS.iter().any(|s| s.name == scenario) {
+    let Some(s) = SCENARIOS.iter().find(|s| s.name == scenario) else {
         let names: Vec<&str> = SCENARIOS.iter().map(|s| s.name).collect();
         return Err(format!(
             "unknown scenario '{scenario}': use one of {}, or all",
             names.join(", ")
         ));
-    }
-    run_scenario(scenario, seed, scale_bytes, "", sink);
+    };
+    run_scenario(s, seed, scale_bytes, "", sink);
     Ok(())
 }
 
@@ -176,15 +203,17 @@ struct Plan {
 }
 
 fn run_scenario(
-    name: &str,
+    scenario: &Scenario,
     seed: u64,
     scale: u64,
     prefix: &str,
     sink: &mut dyn FnMut(&str, &[u8]),
 ) {
+    let name = scenario.name;
+    let midnight = fmt::midnight(scenario.day);
     let base = Rng::new(seed).fork(name);
     let world = World::new(&mut base.fork("world"));
-    let mut script = Script::new(&world, base.fork("script"));
+    let mut script = Script::new(&world, base.fork("script"), midnight);
     scenarios::run(name, &mut script);
     let mut scripted = script.finish();
 
@@ -229,13 +258,36 @@ fn run_scenario(
     let noise_total = scale.saturating_sub(scripted_bytes);
     let weights: u64 = plans.iter().map(|p| p.weight).sum();
     let window = (scale / BYTES_PER_SECOND).clamp(MIN_WINDOW_SECS, MAX_WINDOW_SECS) as i64;
-    let t0 = fmt::at(2, 20, 0) - window * fmt::SEC / 2;
+    let t0 = fmt::clock(midnight, 2, 20, 0) - window * fmt::SEC / 2;
     let t1 = t0 + window * fmt::SEC;
 
+    // The bundled node's files are held back (about 6 % of the bytes) and
+    // leave as one archive at the end: a tar header needs its member's size.
+    let host = scenario.bundled_node.map(|n| cluster::NODES[n].name);
+    let node_dir = host.map(|h| format!("nodes/{h}/"));
+    let mut bundled: Vec<GeneratedFile> = Vec::new();
+    let mut route = |path: &str, chunk: &[u8]| match (
+        host,
+        node_dir.as_deref().and_then(|d| path.strip_prefix(d)),
+    ) {
+        (Some(host), Some(member)) => {
+            append_chunk(&mut bundled, &format!("{host}/{member}"), chunk)
+        }
+        _ => sink(&format!("{prefix}{path}"), chunk),
+    };
     for p in &plans {
         let budget = noise_total * p.weight / weights;
         let mut rng = base.fork(&p.path);
-        stream_file(p, &world, &mut rng, budget, (t0, t1), prefix, sink);
+        stream_file(p, &world, &mut rng, budget, (t0, t1), &mut route);
+    }
+    if let Some(host) = host {
+        // "Collected" at 03:00, after the incident.
+        let collected = fmt::clock(midnight, 3, 0, 0) / fmt::SEC;
+        let archive = support_bundle(&bundled, collected as u64);
+        let path = format!("{prefix}nodes/{host}-support-bundle.tar.gz");
+        for chunk in archive.chunks(CHUNK_BYTES) {
+            sink(&path, chunk);
+        }
     }
 }
 
@@ -295,11 +347,10 @@ fn stream_file(
     rng: &mut Rng,
     budget: u64,
     (t0, t1): (i64, i64),
-    prefix: &str,
     sink: &mut dyn FnMut(&str, &[u8]),
 ) {
     let span = (t1 - t0) as u128;
-    let full_path = format!("{prefix}{}", p.path);
+    let full_path = p.path.clone();
     let dir = full_path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
     // Rotation: segment k holds noise bytes [k*R, (k+1)*R) and is named by
     // the (planned) time it was rotated at.

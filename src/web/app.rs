@@ -11,7 +11,7 @@ use super::dom::{
     by_id, child, clear, document, el, human_bytes, input_value, on, row, select_value,
     set_input_value, show, target_closest, thousands,
 };
-use super::{casefile, explorer, findings, hunt, lanes, learn, timeline, views};
+use super::{about, casefile, explorer, findings, hunt, lanes, learn, timeline, views};
 use crate::protocol::{Answer, FromWorker, Request, ToWorker};
 use crate::report::Report;
 use crate::store::query::without_time;
@@ -157,6 +157,7 @@ pub fn start() {
     on(&by_id("theme-button"), "click", |_| toggle_theme());
     on(&by_id("help-button"), "click", |_| toggle_help(None));
     on(&by_id("help-close"), "click", |_| toggle_help(Some(false)));
+    about::init();
     by_id("help-fields").set_text_content(Some(&format!(
         "Fields: {}. Prefix - to negate; * is a wildcard; a,b matches either.",
         crate::store::query::FIELDS_HELP
@@ -280,7 +281,7 @@ pub fn run(message: &JsValue) {
 
 /// The worker script: inline in the single-file build (started from a
 /// `blob:` URL), a sibling file otherwise.
-fn new_worker() -> Result<Worker, JsValue> {
+pub(super) fn new_worker() -> Result<Worker, JsValue> {
     if let Some(source) = document().get_element_by_id("worker-source") {
         let parts = Array::of1(&JsValue::from_str(
             &source.text_content().unwrap_or_default(),
@@ -321,7 +322,7 @@ fn now_ms() -> f64 {
 
 fn handle(message: FromWorker) {
     match message {
-        FromWorker::Ready => {}
+        FromWorker::Ready { wasm_sha256 } => about::worker_digest(wasm_sha256),
         FromWorker::Progress {
             input,
             path,
@@ -739,6 +740,7 @@ fn on_key(e: Event) {
     let in_field = target_closest(&e, "input, select, textarea").is_some();
     if key == "Escape" {
         toggle_help(Some(false));
+        about::toggle(Some(false));
         if in_field {
             if let Some(el) = document().active_element() {
                 let _ = el.unchecked_into::<HtmlElement>().blur();

@@ -65,7 +65,10 @@ pub fn case_loaded() {
         &details,
         "p",
         "muted",
-        "Try to answer each question from the findings, timeline and events before revealing the answer.",
+        &format!(
+            "Try to answer each question from the findings, timeline and events before revealing the answer. Times are UTC on {}.",
+            key.date
+        ),
     );
     let b = child(&details, "button", "linkish", "Audit log fields glossary");
     attr(&b, "type", "button");

@@ -2,6 +2,7 @@
 //! worker ([`worker`]). Only this module touches browser types; everything
 //! it shows comes from the core as plain data.
 
+mod about;
 pub mod app;
 mod blob;
 mod casefile;

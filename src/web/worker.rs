@@ -74,7 +74,9 @@ pub fn start() {
     });
     scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
-    post(&FromWorker::Ready);
+    post(&FromWorker::Ready {
+        wasm_sha256: super::about::own_wasm_digest(),
+    });
 }
 
 fn reply(id: u64, tag: String, answer: Answer) {

@@ -2,7 +2,8 @@
 // Debian's Chromium through playwright-core, and record every request the
 // page and its workers make.
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '../../scripts/serve.mjs';
@@ -46,4 +47,16 @@ export function foreign(requests, origin) {
 export async function dropFiles(page, files) {
   await page.setInputFiles('input[data-testid=file-input]', files);
   await page.waitForSelector('[data-testid=analysis-done]', { timeout: 120_000 });
+}
+
+/**
+ * Runs the native CLI and returns its stdout: SPOOR_BIN, else the newer of
+ * target/release/spoor and target/debug/spoor (`make test` builds debug
+ * before the e2e tests; a stale release build must not win).
+ */
+export function spoor(args) {
+  const built = ['release', 'debug'].map((p) => join(root, 'target', p, 'spoor')).filter(existsSync);
+  const bin = process.env.SPOOR_BIN ?? built.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+  if (!bin) throw new Error('no spoor binary: run cargo build --bin spoor (or set SPOOR_BIN)');
+  return execFileSync(bin, args, { encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
 }

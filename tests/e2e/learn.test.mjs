@@ -3,9 +3,7 @@
 // and the rule's documentation in the finding detail.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { launch, startServer, openPage, foreign, root } from './harness.mjs';
+import { launch, startServer, openPage, foreign, spoor } from './harness.mjs';
 
 let browser, server, origin;
 before(async () => {
@@ -17,15 +15,10 @@ after(async () => {
   server?.close();
 });
 
-/** The answer keys' (question, answer) pairs, read from the generator's source. */
+/** The answer keys' (question, answer) pairs, as the CLI prints them. */
 function answerKeys() {
-  const src = readFileSync(join(root, 'src', 'generate', 'scenarios.rs'), 'utf8');
-  const str = '"((?:[^"\\\\]|\\\\.)*)"';
-  const unescape = (s) => s.replace(/\\(.)/g, '$1');
   const keys = {};
-  for (const m of src.matchAll(/"([a-z0-9-]+)" => AnswerKey \{[\s\S]*?questions: vec!\[([\s\S]*?)\n\s*\],/g)) {
-    keys[m[1]] = [...m[2].matchAll(new RegExp(`\\(\\s*${str},\\s*${str},?\\s*\\)`, 'g'))].map((q) => [unescape(q[1]), unescape(q[2])]);
-  }
+  for (const key of JSON.parse(spoor(['generate', '--scenario', 'all', '--answer-keys']))) keys[key.scenario] = key.questions;
   return keys;
 }
 
