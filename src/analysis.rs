@@ -32,16 +32,33 @@ impl Summary {
         self.events += 1;
         let e = &record.event;
         if let Some(a) = &e.action {
-            *self.actions.entry(a.clone()).or_default() += 1;
+            bump(&mut self.actions, a);
         }
         if let Some(u) = &e.user {
-            *self.users.entry(u.clone()).or_default() += 1;
+            bump(&mut self.users, u);
         }
-        *self
-            .formats
-            .entry(record.format.name().to_string())
-            .or_default() += 1;
+        bump(&mut self.formats, record.format.name());
     }
+}
+
+/// Counts one more `key`, allocating its name only the first time: the
+/// keys repeat across millions of events.
+fn bump(counts: &mut BTreeMap<String, u64>, key: &str) {
+    match counts.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(key.to_string(), 1);
+        }
+    }
+}
+
+/// What a reading thread hands to the analysis, in input order (see
+/// [`Analysis::take_read`]): records of the input being read, each with the
+/// ordinal of its archive member (0 for a plain input), then the input's
+/// summaries when it closes.
+pub enum Read {
+    Records(Vec<(Record, u32)>),
+    Closed(Vec<InputSummary>),
 }
 
 pub struct Analysis {
@@ -155,6 +172,21 @@ impl Analysis {
         self.findings.sort_by_cached_key(key);
         if let Some(store) = &mut self.store {
             store.seal();
+        }
+    }
+
+    /// Takes what another thread read with its own [`Source`], so parsing
+    /// and detection run on two cores. The same reads in the same order
+    /// give the same analysis as [`Analysis::open`]/`push`/`close`.
+    pub fn take_read(&mut self, read: Read) {
+        let base = self.inputs.len() as u32;
+        match read {
+            Read::Records(records) => {
+                for (record, member) in records {
+                    self.take(record, base + member);
+                }
+            }
+            Read::Closed(summaries) => self.inputs.extend(summaries),
         }
     }
 

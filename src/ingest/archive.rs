@@ -91,7 +91,11 @@ impl Source {
     /// Feeds raw bytes; records go to `sink` with the ordinal of the member
     /// (0 for a plain input) they come from.
     pub fn push(&mut self, chunk: &[u8], sink: &mut dyn FnMut(Record, u32)) {
-        self.hasher.update(chunk);
+        // The archive's own hash; a plain input's reader hashes its bytes
+        // itself, so they are not hashed twice.
+        if !matches!(self.state, State::Plain(_)) {
+            self.hasher.update(chunk);
+        }
         self.bytes += chunk.len() as u64;
         if let State::Sniff(buf) = &mut self.state {
             buf.extend_from_slice(chunk);
