@@ -246,11 +246,18 @@ impl Correlator {
     }
 
     fn bump(&mut self, e: &Entity, t: Option<i64>, finding: bool) {
-        if !self.entities.contains_key(e) && self.entities.len() >= MAX_ENTITIES {
-            self.entities_dropped += 1;
-            return;
+        // Looked up before inserting: entities repeat on most events, and
+        // a lookup does not copy the name.
+        if !self.entities.contains_key(e) {
+            if self.entities.len() >= MAX_ENTITIES {
+                self.entities_dropped += 1;
+                return;
+            }
+            self.entities.insert(e.clone(), EntityStats::default());
         }
-        let stats = self.entities.entry(e.clone()).or_default();
+        let Some(stats) = self.entities.get_mut(e) else {
+            return;
+        };
         if finding {
             stats.findings += 1;
         } else {
