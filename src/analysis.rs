@@ -32,23 +32,12 @@ impl Summary {
         self.events += 1;
         let e = &record.event;
         if let Some(a) = &e.action {
-            bump(&mut self.actions, a);
+            crate::count_key(&mut self.actions, a);
         }
         if let Some(u) = &e.user {
-            bump(&mut self.users, u);
+            crate::count_key(&mut self.users, u);
         }
-        bump(&mut self.formats, record.format.name());
-    }
-}
-
-/// Counts one more `key`, allocating its name only the first time: the
-/// keys repeat across millions of events.
-fn bump(counts: &mut BTreeMap<String, u64>, key: &str) {
-    match counts.get_mut(key) {
-        Some(n) => *n += 1,
-        None => {
-            counts.insert(key.to_string(), 1);
-        }
+        crate::count_key(&mut self.formats, record.format.name());
     }
 }
 
