@@ -128,7 +128,7 @@ impl Analysis {
             return;
         };
         let base = self.inputs.len() as u32;
-        reader.push(chunk, &mut |r, member| self.take(r, base + member));
+        reader.push(chunk, &mut |r, member| self.take(&r, base + member));
         self.current = Some(reader);
     }
 
@@ -138,7 +138,7 @@ impl Analysis {
             return;
         };
         let base = self.inputs.len() as u32;
-        let summaries = reader.finish(&mut |r, member| self.take(r, base + member));
+        let summaries = reader.finish(&mut |r, member| self.take(&r, base + member));
         self.inputs.extend(summaries);
     }
 
@@ -166,8 +166,10 @@ impl Analysis {
 
     /// Takes what another thread read with its own [`Source`], so parsing
     /// and detection run on two cores. The same reads in the same order
-    /// give the same analysis as [`Analysis::open`]/`push`/`close`.
-    pub fn take_read(&mut self, read: Read) {
+    /// give the same analysis as [`Analysis::open`]/`push`/`close`. The
+    /// records stay the caller's: it can hand them back to the reading
+    /// thread to be freed there, where they were allocated.
+    pub fn take_read(&mut self, read: &Read) {
         let base = self.inputs.len() as u32;
         match read {
             Read::Records(records) => {
@@ -175,23 +177,23 @@ impl Analysis {
                     self.take(record, base + member);
                 }
             }
-            Read::Closed(summaries) => self.inputs.extend(summaries),
+            Read::Closed(summaries) => self.inputs.extend(summaries.iter().cloned()),
         }
     }
 
-    fn take(&mut self, record: Record, input: u32) {
+    fn take(&mut self, record: &Record, input: u32) {
         if !self.filter.admits_time(record.event.time_ns) {
             self.skipped_events += 1;
             return;
         }
-        self.summary.count(&record);
-        self.correlation.observe(&record, input);
+        self.summary.count(record);
+        self.correlation.observe(record, input);
         if let Some(store) = &mut self.store {
-            store.push(&record, input);
+            store.push(record, input);
         }
-        let found = self.detector.observe(&record, input);
+        let found = self.detector.observe(record, input);
         for f in &found {
-            self.correlation.finding(f, &record, input);
+            self.correlation.finding(f, record, input);
         }
         self.findings.extend(found);
     }

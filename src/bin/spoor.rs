@@ -447,10 +447,18 @@ fn read_on_a_thread(
 ) -> Result<(), String> {
     // A few chunks in flight keep both threads busy with bounded memory.
     let (send, receive) = std::sync::mpsc::sync_channel::<Read>(4);
+    // Taken records go back to be freed by the thread that allocated them:
+    // cheaper for the allocator, and it evens the load of the two threads.
+    let (give_back, taken) = std::sync::mpsc::channel::<Read>();
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
             let mut source: Option<Source> = None;
             let mut records = Vec::new();
+            // A send fails only when the receiver has gone (it stopped).
+            let hand_over = |read: Read| {
+                let _ = send.send(read);
+                taken.try_iter().for_each(drop);
+            };
             read_files(files, args, &mut |feed| {
                 match feed {
                     Feed::Open { path, years } => {
@@ -464,20 +472,19 @@ fn read_on_a_thread(
                     Feed::Close => {
                         if let Some(s) = source.take() {
                             let summaries = s.finish(&mut |r, m| records.push((r, m)));
-                            let done = std::mem::take(&mut records);
-                            // A send fails only when the receiver has gone.
-                            let _ = send.send(Read::Records(done));
-                            let _ = send.send(Read::Closed(summaries));
+                            hand_over(Read::Records(std::mem::take(&mut records)));
+                            hand_over(Read::Closed(summaries));
                         }
                     }
                 }
                 if !records.is_empty() {
-                    let _ = send.send(Read::Records(std::mem::take(&mut records)));
+                    hand_over(Read::Records(std::mem::take(&mut records)));
                 }
             })
         });
         for read in receive {
-            analysis.take_read(read);
+            analysis.take_read(&read);
+            let _ = give_back.send(read);
         }
         reader
             .join()

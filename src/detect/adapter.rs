@@ -23,6 +23,9 @@ pub struct RecordEvent<'a> {
     record: &'a Record,
     json: JsonEvent<'a>,
     input: u32,
+    /// Whether a top-level key has a dot in it: only then can a dotted
+    /// rule path name a flat key, so only then is that lookup worth doing.
+    dotted_keys: bool,
 }
 
 impl<'a> RecordEvent<'a> {
@@ -31,6 +34,10 @@ impl<'a> RecordEvent<'a> {
             record,
             json: JsonEvent::borrow(&record.fields),
             input,
+            dotted_keys: record
+                .fields
+                .as_object()
+                .is_some_and(|m| m.keys().any(|k| k.contains('.'))),
         }
     }
 
@@ -110,17 +117,29 @@ pub fn parse_event_ref(s: &str) -> Option<(u32, u64)> {
 /// shape of nearly every rule field, without parsing the path into a list
 /// of steps on every call: a flat key wins, else the path is walked, a step
 /// onto an array taking every element. `None` leaves the path to rsigma.
-fn plain_path<'v>(fields: &'v Value, path: &str) -> Option<Option<EventValue<'v>>> {
-    if path.bytes().any(|b| b == b'[' || b == b'\\') {
-        return None;
+/// `dotted_keys` false promises that no top-level key has a dot.
+fn plain_path<'v>(
+    fields: &'v Value,
+    path: &str,
+    dotted_keys: bool,
+) -> Option<Option<EventValue<'v>>> {
+    let mut dotted = false;
+    for b in path.bytes() {
+        match b {
+            b'[' | b'\\' => return None,
+            b'.' => dotted = true,
+            _ => {}
+        }
     }
     let Value::Object(map) = fields else {
         return None;
     };
-    if let Some(v) = map.get(path) {
-        return Some(Some(EventValue::from(v)));
+    if !dotted || dotted_keys {
+        if let Some(v) = map.get(path) {
+            return Some(Some(EventValue::from(v)));
+        }
     }
-    if !path.contains('.') {
+    if !dotted {
         return Some(None);
     }
     let mut found = Found::None;
@@ -140,8 +159,8 @@ enum Found<'v> {
 }
 
 fn walk<'v>(current: &'v Value, rest: &str, found: &mut Found<'v>) {
-    let (key, tail) = match rest.split_once('.') {
-        Some((key, tail)) => (key, Some(tail)),
+    let (key, tail) = match memchr::memchr(b'.', rest.as_bytes()) {
+        Some(dot) => (&rest[..dot], Some(&rest[dot + 1..])),
         None => (rest, None),
     };
     match current {
@@ -171,7 +190,7 @@ fn walk<'v>(current: &'v Value, rest: &str, found: &mut Found<'v>) {
 
 impl Event for RecordEvent<'_> {
     fn get_field(&self, path: &str) -> Option<EventValue<'_>> {
-        let found = match plain_path(&self.record.fields, path) {
+        let found = match plain_path(&self.record.fields, path, self.dotted_keys) {
             Some(found) => found,
             None => self.json.get_field(path),
         };
@@ -315,18 +334,29 @@ mod tests {
         let rsigma = JsonEvent::borrow(&v);
         for path in paths {
             assert_eq!(
-                plain_path(&v, path),
+                plain_path(&v, path, true),
+                Some(rsigma.get_field(path)),
+                "path {path}"
+            );
+        }
+        // Without a dotted top-level key, skipping the flat lookup of a
+        // dotted path changes nothing.
+        let undotted = json!({"a": {"b": "nested", "c.d": "inner flat"}, "n": 5});
+        let rsigma = JsonEvent::borrow(&undotted);
+        for path in ["a.b", "a.c.d", "a", "n", "a.x"] {
+            assert_eq!(
+                plain_path(&undotted, path, false),
                 Some(rsigma.get_field(path)),
                 "path {path}"
             );
         }
         assert_eq!(
-            plain_path(&v, "a.c[0].d"),
+            plain_path(&v, "a.c[0].d", true),
             None,
             "indexes are left to rsigma"
         );
         assert_eq!(
-            plain_path(&json!([1]), "a.b"),
+            plain_path(&json!([1]), "a.b", true),
             None,
             "so are non-object roots"
         );
