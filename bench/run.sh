@@ -2,40 +2,57 @@
 # Throughput and memory of `spoor scan` beside its peers, in one run on the
 # same corpus, so ratios hold on a noisy shared machine.
 #   bench/run.sh [SCALE_BYTES]      (default 1 GiB of generated logs)
-# Writes bench/corpus/ (ignored by git) and prints a Markdown table.
+# Writes bench/corpus/ (ignored by git) and prints a Markdown table. The
+# peer, the rsigma CLI 0.23.0, is built once into target/peer/ (about ten
+# minutes); set RSIGMA=/path/to/rsigma to use another build of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scale=${1:-1073741824}
 corpus=bench/corpus
-sigma=../shared/sigma/application/kubernetes/audit
+sigma=../shared/sigma/application/kubernetes
 
 cargo build --locked --release --bin spoor --example lean_pass >&2
-if ! command -v rsigma >/dev/null || ! rsigma --version 2>/dev/null | grep -q 0.23.0; then
-  echo "bench: installing the rsigma CLI 0.23.0 (peer; once)" >&2
-  cargo install rsigma --version 0.23.0 --locked >&2
+spoor=target/release/spoor
+rsigma=${RSIGMA:-target/peer/bin/rsigma}
+if [ ! -x "$rsigma" ]; then
+  echo "bench: building the rsigma CLI 0.23.0 (peer; once) into target/peer" >&2
+  CARGO_TARGET_DIR=target/peer/build cargo install rsigma --version 0.23.0 --locked --root target/peer >&2
 fi
 
 if [ ! -f "$corpus/.scale-$scale" ]; then
   rm -rf "$corpus"
-  target/release/spoor generate --scenario anonymous-to-admin --seed 7 --scale "$scale" --out "$corpus" >&2
+  "$spoor" generate --scenario anonymous-to-admin --seed 7 --scale "$scale" --out "$corpus" >&2
   touch "$corpus/.scale-$scale"
 fi
 audit="$corpus/kube-apiserver/audit.log"
 bytes=$(stat -c %s "$audit")
 
-measure() { # name command...
-  local name=$1; shift
-  local out; out=$( { /usr/bin/time -f '%e %U %M' "$@" >/dev/null; } 2>&1 | tail -1)
-  read -r wall user rss <<<"$out"
-  awk -v n="$name" -v b="$bytes" -v w="$wall" -v u="$user" -v r="$rss" \
-    'BEGIN { printf "| %s | %.2f | %.2f | %.1f | %.1f |\n", n, w, u, b/1048576/u, r/1024 }'
+# The same rules for both: Spoor's built-in pack (exported as Sigma YAML)
+# and the SigmaHQ Kubernetes rules. rsigma takes one folder, so both go in
+# one (under target/, never into the repository).
+rules=target/bench-rules
+rm -rf "$rules"
+mkdir -p "$rules/builtin"
+"$spoor" rules export "$rules/builtin" 2>/dev/null
+cp -r "$sigma" "$rules/sigmahq"
+
+# name command...: one table row; wall and CPU (user+sys) seconds, MiB/s of
+# CPU time and of wall time, peak RSS.
+measure() {
+  local name=$1
+  shift
+  local out
+  out=$({ /usr/bin/time -f '%e %U %S %M' "$@" >/dev/null; } 2>&1 | tail -1)
+  read -r wall user sys rss <<<"$out"
+  awk -v n="$name" -v b="$bytes" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" \
+    'BEGIN { c = u + s; printf "| %s | %.2f | %.2f | %.0f | %.0f | %.1f |\n", n, w, c, b/1048576/c, b/1048576/w, r/1024 }'
 }
 
-echo "Corpus: $audit, $((bytes / 1048576)) MiB of audit JSON lines"
+echo "Corpus: $audit, $((bytes / 1048576)) MiB of audit JSON lines; $(nproc) cores"
 echo
-echo "| run | wall s | cpu s | MiB/s (cpu) | peak RSS MiB |"
-echo "|---|---|---|---|---|"
+echo "| run | wall s | cpu s | MiB/s (cpu) | MiB/s (wall) | peak RSS MiB |"
+echo "|---|---|---|---|---|---|"
 measure "lean serde pass (floor)" target/release/examples/lean_pass "$audit"
-measure "spoor scan, built-in pack + SigmaHQ k8s" target/release/spoor scan "$audit" --rules "$sigma" --format json
-measure "spoor scan, SigmaHQ k8s only" target/release/spoor scan "$audit" --no-builtin --rules "$sigma" --format json
-measure "rsigma 0.23.0 CLI, SigmaHQ k8s" rsigma engine eval -r "$sigma" -e "@$audit"
+measure "spoor scan --threads 1" "$spoor" scan "$audit" --rules "$sigma" --format json --threads 1
+measure "spoor scan --threads 2" "$spoor" scan "$audit" --rules "$sigma" --format json --threads 2
+measure "rsigma 0.23.0 engine eval" "$rsigma" engine eval -r "$rules" -e "@$audit"

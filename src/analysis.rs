@@ -32,16 +32,22 @@ impl Summary {
         self.events += 1;
         let e = &record.event;
         if let Some(a) = &e.action {
-            *self.actions.entry(a.clone()).or_default() += 1;
+            crate::count_key(&mut self.actions, a);
         }
         if let Some(u) = &e.user {
-            *self.users.entry(u.clone()).or_default() += 1;
+            crate::count_key(&mut self.users, u);
         }
-        *self
-            .formats
-            .entry(record.format.name().to_string())
-            .or_default() += 1;
+        crate::count_key(&mut self.formats, record.format.name());
     }
+}
+
+/// What a reading thread hands to the analysis, in input order (see
+/// [`Analysis::take_read`]): records of the input being read, each with the
+/// ordinal of its archive member (0 for a plain input), then the input's
+/// summaries when it closes.
+pub enum Read {
+    Records(Vec<(Record, u32)>),
+    Closed(Vec<InputSummary>),
 }
 
 pub struct Analysis {
@@ -122,7 +128,7 @@ impl Analysis {
             return;
         };
         let base = self.inputs.len() as u32;
-        reader.push(chunk, &mut |r, member| self.take(r, base + member));
+        reader.push(chunk, &mut |r, member| self.take(&r, base + member));
         self.current = Some(reader);
     }
 
@@ -132,7 +138,7 @@ impl Analysis {
             return;
         };
         let base = self.inputs.len() as u32;
-        let summaries = reader.finish(&mut |r, member| self.take(r, base + member));
+        let summaries = reader.finish(&mut |r, member| self.take(&r, base + member));
         self.inputs.extend(summaries);
     }
 
@@ -158,19 +164,36 @@ impl Analysis {
         }
     }
 
-    fn take(&mut self, record: Record, input: u32) {
+    /// Takes what another thread read with its own [`Source`], so parsing
+    /// and detection run on two cores. The same reads in the same order
+    /// give the same analysis as [`Analysis::open`]/`push`/`close`. The
+    /// records stay the caller's: it can hand them back to the reading
+    /// thread to be freed there, where they were allocated.
+    pub fn take_read(&mut self, read: &Read) {
+        let base = self.inputs.len() as u32;
+        match read {
+            Read::Records(records) => {
+                for (record, member) in records {
+                    self.take(record, base + member);
+                }
+            }
+            Read::Closed(summaries) => self.inputs.extend(summaries.iter().cloned()),
+        }
+    }
+
+    fn take(&mut self, record: &Record, input: u32) {
         if !self.filter.admits_time(record.event.time_ns) {
             self.skipped_events += 1;
             return;
         }
-        self.summary.count(&record);
-        self.correlation.observe(&record, input);
+        self.summary.count(record);
+        self.correlation.observe(record, input);
         if let Some(store) = &mut self.store {
-            store.push(&record, input);
+            store.push(record, input);
         }
-        let found = self.detector.observe(&record, input);
+        let found = self.detector.observe(record, input);
         for f in &found {
-            self.correlation.finding(f, &record, input);
+            self.correlation.finding(f, record, input);
         }
         self.findings.extend(found);
     }

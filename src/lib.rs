@@ -29,3 +29,14 @@ pub mod web;
 
 /// The tool version written into every report.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// One more `key` in `counts`. The name is copied only the first time:
+/// keys (verbs, users, audit levels) repeat across millions of events.
+pub(crate) fn count_key(counts: &mut std::collections::BTreeMap<String, u64>, key: &str) {
+    match counts.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(key.to_string(), 1);
+        }
+    }
+}

@@ -319,6 +319,42 @@ fn the_report_is_byte_identical_apart_from_the_time_of_analysis() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("SOURCE_DATE_EPOCH"));
 }
 
+/// Reading on one thread and detecting on another must not change a
+/// byte: correlations and incidents see the records in the same order.
+#[test]
+fn one_and_two_threads_give_the_same_report() {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    let shared = shared.display().to_string();
+    let scan = |threads: &str| -> Output {
+        spoor(&[
+            "scan",
+            case(),
+            &shared,
+            "--year",
+            YEAR,
+            "--format",
+            "json",
+            "--analysed-at",
+            AT,
+            "--threads",
+            threads,
+        ])
+    };
+    let one = scan("1");
+    let two = scan("2");
+    assert_eq!(code(&one), code(&two), "{}", stderr(&two));
+    let report: Value = serde_json::from_slice(&one.stdout).unwrap();
+    assert!(report["inputs"].as_array().unwrap().len() > 20);
+    assert!(!report["findings"].as_array().unwrap().is_empty());
+    assert!(
+        stdout(&one) == stdout(&two),
+        "reports differ between 1 and 2 threads"
+    );
+    let zero = scan("0");
+    assert_eq!(code(&zero), 2);
+    assert!(stderr(&zero).contains("--threads"), "{}", stderr(&zero));
+}
+
 #[test]
 fn min_level_drops_findings_below_it() {
     let all = json_scan(&[]);

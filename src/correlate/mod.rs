@@ -260,11 +260,18 @@ impl Correlator {
     }
 
     fn bump(&mut self, e: &Entity, t: Option<i64>, finding: bool) {
-        if !self.entities.contains_key(e) && self.entities.len() >= MAX_ENTITIES {
-            self.entities_dropped += 1;
-            return;
+        // Looked up before inserting: entities repeat on most events, and
+        // a lookup does not copy the name.
+        if !self.entities.contains_key(e) {
+            if self.entities.len() >= MAX_ENTITIES {
+                self.entities_dropped += 1;
+                return;
+            }
+            self.entities.insert(e.clone(), EntityStats::default());
         }
-        let stats = self.entities.entry(e.clone()).or_default();
+        let Some(stats) = self.entities.get_mut(e) else {
+            return;
+        };
         if finding {
             stats.findings += 1;
         } else {
@@ -370,10 +377,10 @@ impl Correlator {
                 || user.starts_with("system:serviceaccount:")
                 || personal_identity(user),
         ) {
-            let pod = entity::token_pod(record);
-            let known = self.identity_ips.contains_key(user);
-            if known || self.identity_ips.len() < MAX_SIGNALS {
-                let uses = self.identity_ips.entry(user.to_string()).or_default();
+            if !self.identity_ips.contains_key(user) && self.identity_ips.len() < MAX_SIGNALS {
+                self.identity_ips.insert(user.to_string(), Vec::new());
+            }
+            if let Some(uses) = self.identity_ips.get_mut(user) {
                 let full = uses.len() >= MAX_IPS_PER_IDENTITY;
                 match uses.iter_mut().find(|u| &u.ip == ip) {
                     Some(u) => {
@@ -381,7 +388,7 @@ impl Correlator {
                         if (t, at) < (u.first, u.at) {
                             u.first = t;
                             u.at = at;
-                            u.pod = pod;
+                            u.pod = entity::token_pod(record);
                             u.agent = e.user_agent.clone();
                         }
                     }
@@ -390,7 +397,7 @@ impl Correlator {
                         count: 1,
                         first: t,
                         at,
-                        pod,
+                        pod: entity::token_pod(record),
                         agent: e.user_agent.clone(),
                     }),
                     None => {}
@@ -458,14 +465,14 @@ impl Correlator {
             .pointer("/annotations/authorization.k8s.io~1reason")
             .and_then(Value::as_str);
         if let Some(b) = reason.and_then(binding_in_reason) {
-            let known = self.binding_uses.contains_key(&b);
-            if known || self.binding_uses.len() < MAX_SIGNALS {
-                let uses = self.binding_uses.entry(b.clone()).or_default();
-                let s = signal(b);
-                // Keep the earliest uses.
-                let pos = uses.partition_point(|u| (u.time, u.at) <= (s.time, s.at));
+            if !self.binding_uses.contains_key(&b) && self.binding_uses.len() < MAX_SIGNALS {
+                self.binding_uses.insert(b.clone(), Vec::new());
+            }
+            if let Some(uses) = self.binding_uses.get_mut(&b) {
+                // Keep the earliest uses; a later one is not even built.
+                let pos = uses.partition_point(|u| (u.time, u.at) <= (t, at));
                 if pos < MAX_USES_PER_BINDING {
-                    uses.insert(pos, s);
+                    uses.insert(pos, signal(b));
                     uses.truncate(MAX_USES_PER_BINDING);
                 }
             }

@@ -23,6 +23,9 @@ pub struct RecordEvent<'a> {
     record: &'a Record,
     json: JsonEvent<'a>,
     input: u32,
+    /// Whether a top-level key has a dot in it: only then can a dotted
+    /// rule path name a flat key, so only then is that lookup worth doing.
+    dotted_keys: bool,
 }
 
 impl<'a> RecordEvent<'a> {
@@ -31,6 +34,10 @@ impl<'a> RecordEvent<'a> {
             record,
             json: JsonEvent::borrow(&record.fields),
             input,
+            dotted_keys: record
+                .fields
+                .as_object()
+                .is_some_and(|m| m.keys().any(|k| k.contains('.'))),
         }
     }
 
@@ -142,9 +149,88 @@ pub fn parse_event_ref(s: &str) -> Option<(u32, u64)> {
     Some((a.parse().ok()?, b.parse().ok()?))
 }
 
+/// rsigma's lookup of a plain dotted path (no `[index]`, no escapes), the
+/// shape of nearly every rule field, without parsing the path into a list
+/// of steps on every call: a flat key wins, else the path is walked, a step
+/// onto an array taking every element. `None` leaves the path to rsigma.
+/// `dotted_keys` false promises that no top-level key has a dot.
+fn plain_path<'v>(
+    fields: &'v Value,
+    path: &str,
+    dotted_keys: bool,
+) -> Option<Option<EventValue<'v>>> {
+    let mut dotted = false;
+    for b in path.bytes() {
+        match b {
+            b'[' | b'\\' => return None,
+            b'.' => dotted = true,
+            _ => {}
+        }
+    }
+    let Value::Object(map) = fields else {
+        return None;
+    };
+    if !dotted || dotted_keys {
+        if let Some(v) = map.get(path) {
+            return Some(Some(EventValue::from(v)));
+        }
+    }
+    if !dotted {
+        return Some(None);
+    }
+    let mut found = Found::None;
+    walk(fields, path, &mut found);
+    Some(match found {
+        Found::None => None,
+        Found::One(v) => Some(v),
+        Found::Many(all) => Some(EventValue::Array(all)),
+    })
+}
+
+/// Values a path reached: one is by far the most common, and needs no Vec.
+enum Found<'v> {
+    None,
+    One(EventValue<'v>),
+    Many(Vec<EventValue<'v>>),
+}
+
+fn walk<'v>(current: &'v Value, rest: &str, found: &mut Found<'v>) {
+    let (key, tail) = match memchr::memchr(b'.', rest.as_bytes()) {
+        Some(dot) => (&rest[..dot], Some(&rest[dot + 1..])),
+        None => (rest, None),
+    };
+    match current {
+        Value::Object(map) => match (map.get(key), tail) {
+            (Some(next), Some(tail)) => walk(next, tail, found),
+            (Some(next), None) => {
+                let v = EventValue::from(next);
+                *found = match std::mem::replace(found, Found::None) {
+                    Found::None => Found::One(v),
+                    Found::One(first) => Found::Many(vec![first, v]),
+                    Found::Many(mut all) => {
+                        all.push(v);
+                        Found::Many(all)
+                    }
+                };
+            }
+            (None, _) => {}
+        },
+        Value::Array(items) => {
+            for item in items {
+                walk(item, rest, found);
+            }
+        }
+        _ => {}
+    }
+}
+
 impl Event for RecordEvent<'_> {
     fn get_field(&self, path: &str) -> Option<EventValue<'_>> {
-        match self.json.get_field(path) {
+        let found = match plain_path(&self.record.fields, path, self.dotted_keys) {
+            Some(found) => found,
+            None => self.json.get_field(path),
+        };
+        match found {
             Some(v) => Some(v),
             None => self.alias(path),
         }
@@ -251,6 +337,65 @@ mod tests {
         );
         assert_eq!(ev.get_field("objectRef.name"), None);
         assert_eq!(ev.get_field("nope"), None);
+    }
+
+    /// The fast walk must answer exactly what rsigma's own walker does.
+    #[test]
+    fn plain_paths_agree_with_rsigma() {
+        let v = json!({
+            "a.b": "flat",
+            "a": {"b": "nested", "c": [{"d": 1}, {"d": "two"}, {"e": 3}, [{"d": null}]]},
+            "x": [{"y": {"z": "deep"}}],
+            "": {"k": "empty key"},
+            "n": 5
+        });
+        let paths = [
+            "a.b",
+            "a",
+            "a.c",
+            "a.c.d",
+            "a.c.e",
+            "x.y.z",
+            "x.y",
+            "x.q",
+            "n",
+            "n.m",
+            ".k",
+            "a..b",
+            "missing",
+            "missing.b",
+            "a.b.c",
+            "x.y.z.w",
+        ];
+        let rsigma = JsonEvent::borrow(&v);
+        for path in paths {
+            assert_eq!(
+                plain_path(&v, path, true),
+                Some(rsigma.get_field(path)),
+                "path {path}"
+            );
+        }
+        // Without a dotted top-level key, skipping the flat lookup of a
+        // dotted path changes nothing.
+        let undotted = json!({"a": {"b": "nested", "c.d": "inner flat"}, "n": 5});
+        let rsigma = JsonEvent::borrow(&undotted);
+        for path in ["a.b", "a.c.d", "a", "n", "a.x"] {
+            assert_eq!(
+                plain_path(&undotted, path, false),
+                Some(rsigma.get_field(path)),
+                "path {path}"
+            );
+        }
+        assert_eq!(
+            plain_path(&v, "a.c[0].d", true),
+            None,
+            "indexes are left to rsigma"
+        );
+        assert_eq!(
+            plain_path(&json!([1]), "a.b", true),
+            None,
+            "so are non-object roots"
+        );
     }
 
     #[test]

@@ -97,6 +97,11 @@ impl Unpacker {
         matches!(self.state, State::Archive { .. })
     }
 
+    /// Whether the input turned out to be plain (not an archive).
+    pub fn is_plain(&self) -> bool {
+        matches!(self.state, State::Plain)
+    }
+
     /// Feeds the input's next raw bytes.
     pub fn push(&mut self, chunk: &[u8], to: &mut dyn Members) {
         if let State::Sniff(buf) = &mut self.state {
@@ -345,7 +350,11 @@ impl Source {
     /// Feeds raw bytes; records go to `sink` with the ordinal of the member
     /// (0 for a plain input) they come from.
     pub fn push(&mut self, chunk: &[u8], sink: &mut dyn FnMut(Record, u32)) {
-        self.hasher.update(chunk);
+        // The archive's own hash; a plain input's reader hashes its bytes
+        // itself, so they are not hashed twice.
+        if !self.unpacker.is_plain() {
+            self.hasher.update(chunk);
+        }
         self.bytes += chunk.len() as u64;
         let mut feed = Feed {
             source: (&self.path, self.forced, &self.years),

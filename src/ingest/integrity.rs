@@ -121,7 +121,8 @@ pub struct IntegrityTracker {
     buckets: [u64; 32],
     candidates: BinaryHeap<Reverse<(i64, i64)>>,
     candidates_dropped: u64,
-    streams: HashMap<(u8, String), StreamOrder>,
+    /// Order per stream: format, and the hash of the audit stage.
+    streams: HashMap<(u8, u64), StreamOrder>,
     ids: HashSet<u64>,
     ids_full: bool,
     duplicate_ids: u64,
@@ -132,6 +133,8 @@ pub struct IntegrityTracker {
     levels: BTreeMap<String, u64>,
     table: BTreeMap<(String, String), BTreeMap<String, u64>>,
     rows_dropped: u64,
+    /// Scratch for the coverage row key (resource, verb) of one event.
+    row_key: (String, String),
 }
 
 /// The order of one stream: its latest time and how many steps went
@@ -184,7 +187,7 @@ impl IntegrityTracker {
         if record.format.is_audit() {
             self.audit(record);
         } else if let Some(t) = record.event.time_ns {
-            self.order((record.format as u8, String::new()), t);
+            self.order((record.format as u8, 0), t);
         }
     }
 
@@ -217,7 +220,7 @@ impl IntegrityTracker {
         self.latest = Some(t);
     }
 
-    fn order(&mut self, key: (u8, String), t: i64) {
+    fn order(&mut self, key: (u8, u64), t: i64) {
         match self.streams.get_mut(&key) {
             Some(s) => {
                 if t < s.last - ORDER_TOLERANCE_NS {
@@ -248,7 +251,7 @@ impl IntegrityTracker {
             .and_then(parse_rfc3339)
             .or(record.event.time_ns);
         if let Some(t) = stage_time {
-            self.order((record.format as u8, stage.to_string()), t);
+            self.order((record.format as u8, hash64(&[stage])), t);
         }
         if let Some(id) = str_at(f, &["auditID"]) {
             let h = hash64(&[id, stage]);
@@ -276,25 +279,35 @@ impl IntegrityTracker {
         if stage == "RequestReceived" {
             return;
         }
-        let level = str_at(f, &["level"]).unwrap_or("unknown").to_string();
-        *self.levels.entry(level.clone()).or_default() += 1;
-        let resource = match (
+        let level = str_at(f, &["level"]).unwrap_or("unknown");
+        crate::count_key(&mut self.levels, level);
+        // The row's key is written into a reused buffer: rows repeat, so
+        // most events look their row up without allocating.
+        let mut key = std::mem::take(&mut self.row_key);
+        key.0.clear();
+        key.1.clear();
+        match (
             str_at(f, &["objectRef", "resource"]),
             str_at(f, &["objectRef", "subresource"]),
         ) {
-            (Some(r), Some(s)) => format!("{r}/{s}"),
-            (Some(r), None) => r.to_string(),
-            (None, _) => "(non-resource)".to_string(),
-        };
-        let verb = str_at(f, &["verb"]).unwrap_or("").to_string();
-        let key = (resource, verb);
+            (Some(r), Some(s)) => {
+                key.0.push_str(r);
+                key.0.push('/');
+                key.0.push_str(s);
+            }
+            (Some(r), None) => key.0.push_str(r),
+            (None, _) => key.0.push_str("(non-resource)"),
+        }
+        key.1.push_str(str_at(f, &["verb"]).unwrap_or(""));
         if let Some(row) = self.table.get_mut(&key) {
-            *row.entry(level).or_default() += 1;
+            crate::count_key(row, level);
         } else if self.table.len() < MAX_COVERAGE_ROWS {
-            self.table.insert(key, BTreeMap::from([(level, 1)]));
+            self.table
+                .insert(key.clone(), BTreeMap::from([(level.to_string(), 1)]));
         } else {
             self.rows_dropped += 1;
         }
+        self.row_key = key;
     }
 
     /// The typical interval (median forward interval, rounded up to its

@@ -7,10 +7,12 @@
 
 use crate::event::Location;
 
-/// A framed piece of input: a complete JSON value or stray text.
+/// A framed piece of input: a complete JSON value or stray text. The text
+/// borrows the line when the unit lies within it (a JSON line: no copy),
+/// else the framer's buffer.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Unit {
-    pub text: String,
+pub struct Unit<'a> {
+    pub text: &'a str,
     pub location: Location,
 }
 
@@ -31,15 +33,21 @@ pub struct JsonFramer {
 
 /// What framing yields: a unit to parse, or lines to report as too large.
 #[derive(Debug, PartialEq)]
-pub enum Framed {
-    Unit(Unit),
+pub enum Framed<'a> {
+    Unit(Unit<'a>),
     Oversized(Location),
 }
 
 impl JsonFramer {
-    /// Feeds one line (without its terminator).
-    pub fn push_line(&mut self, line: &str, number: u64, offset: u64, span: u64) -> Vec<Framed> {
-        let mut out = Vec::new();
+    /// Feeds one line (without its terminator); `emit` gets each unit it
+    /// completes.
+    pub fn push_line(
+        &mut self,
+        line: &str,
+        number: u64,
+        offset: u64,
+        emit: &mut dyn FnMut(Framed<'_>),
+    ) {
         let mut piece_start: Option<usize> = None;
         if self.depth > 0 {
             piece_start = Some(0);
@@ -68,8 +76,8 @@ impl JsonFramer {
                     _ => {
                         // Stray text: the rest of the line is one unit the
                         // parser will report.
-                        out.push(Framed::Unit(Unit {
-                            text: line[i..].to_string(),
+                        emit(Framed::Unit(Unit {
+                            text: &line[i..],
                             location: Location {
                                 line: number,
                                 lines: 1,
@@ -78,7 +86,7 @@ impl JsonFramer {
                             },
                         }));
                         self.in_array = false;
-                        return out;
+                        return;
                     }
                 }
                 i += 1;
@@ -87,10 +95,20 @@ impl JsonFramer {
             if self.in_string {
                 if self.escaped {
                     self.escaped = false;
-                } else if b == b'\\' {
-                    self.escaped = true;
-                } else if b == b'"' {
-                    self.in_string = false;
+                    i += 1;
+                    continue;
+                }
+                // Strings are most of an audit line: jump to their end.
+                match memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+                    Some(k) => {
+                        i += k;
+                        if bytes[i] == b'"' {
+                            self.in_string = false;
+                        } else {
+                            self.escaped = true;
+                        }
+                    }
+                    None => i = bytes.len(),
                 }
             } else {
                 match b {
@@ -100,8 +118,17 @@ impl JsonFramer {
                         self.depth -= 1;
                         if self.depth == 0 {
                             let s = piece_start.take().unwrap_or(0);
-                            self.append(&line[s..=i]);
-                            out.push(self.take(offset + i as u64 + 1));
+                            let end = offset + i as u64 + 1;
+                            if self.start.lines == 1 && !self.oversized {
+                                // The whole document is on this line.
+                                emit(Framed::Unit(Unit {
+                                    text: &line[s..=i],
+                                    location: self.located(end),
+                                }));
+                            } else {
+                                self.append(&line[s..=i]);
+                                self.take(end, emit);
+                            }
                         }
                     }
                     _ => {}
@@ -113,8 +140,6 @@ impl JsonFramer {
             self.append(&line[s..]);
             self.append("\n");
         }
-        let _ = span;
-        out
     }
 
     /// Ends the stream: an unfinished document is returned as stray text.
@@ -123,14 +148,14 @@ impl JsonFramer {
         self.depth > 0
     }
 
-    pub fn finish(&mut self, end_offset: u64) -> Vec<Framed> {
+    pub fn finish(&mut self, end_offset: u64, emit: &mut dyn FnMut(Framed<'_>)) {
         if self.depth == 0 {
-            return Vec::new();
+            return;
         }
         self.depth = 0;
         self.in_string = false;
         self.escaped = false;
-        vec![self.take(end_offset)]
+        self.take(end_offset, emit);
     }
 
     fn append(&mut self, s: &str) {
@@ -142,16 +167,24 @@ impl JsonFramer {
         }
     }
 
-    fn take(&mut self, end: u64) -> Framed {
+    /// The started document's location, ending before byte `end`.
+    fn located(&self, end: u64) -> Location {
         let mut location = self.start;
         location.len = end.saturating_sub(location.offset);
+        location
+    }
+
+    fn take(&mut self, end: u64, emit: &mut dyn FnMut(Framed<'_>)) {
+        let location = self.located(end);
         if std::mem::take(&mut self.oversized) {
-            return Framed::Oversized(location);
+            emit(Framed::Oversized(location));
+        } else {
+            emit(Framed::Unit(Unit {
+                text: &self.doc,
+                location,
+            }));
         }
-        Framed::Unit(Unit {
-            text: std::mem::take(&mut self.doc),
-            location,
-        })
+        self.doc.clear();
     }
 }
 
@@ -163,17 +196,18 @@ mod tests {
         let mut f = JsonFramer::default();
         let mut out = Vec::new();
         let mut offset = 0;
-        for (n, line) in text.split('\n').enumerate() {
-            out.extend(f.push_line(line, n as u64 + 1, offset, line.len() as u64 + 1));
-            offset += line.len() as u64 + 1;
-        }
-        out.extend(f.finish(offset));
-        out.into_iter()
-            .map(|u| match u {
-                Framed::Unit(u) => (u.text, u.location.line, u.location.lines),
+        let mut emit = |u: Framed<'_>| {
+            out.push(match u {
+                Framed::Unit(u) => (u.text.to_string(), u.location.line, u.location.lines),
                 Framed::Oversized(l) => ("OVERSIZED".into(), l.line, l.lines),
             })
-            .collect()
+        };
+        for (n, line) in text.split('\n').enumerate() {
+            f.push_line(line, n as u64 + 1, offset, &mut emit);
+            offset += line.len() as u64 + 1;
+        }
+        f.finish(offset, &mut emit);
+        out
     }
 
     #[test]

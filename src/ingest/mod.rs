@@ -27,6 +27,7 @@ use lines::{LineSplitter, Piece};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sniff::Sniffed;
+use std::borrow::Cow;
 use time::YearResolver;
 
 /// Diagnostics kept per input; the count goes on past this.
@@ -152,12 +153,9 @@ impl InputReader {
         self.feed_decoded(&decoded, sink);
         // The line the input ends in without a newline, if any.
         let unterminated = self.splitter.has_tail().then(|| self.splitter.lines() + 1);
-        let mut pieces = Vec::new();
-        self.splitter
-            .finish(&mut |p| pieces.push(OwnedPiece::from(p)));
-        for p in pieces {
-            self.take_piece(p, sink);
-        }
+        let mut splitter = std::mem::take(&mut self.splitter);
+        splitter.finish(&mut |p| self.take_piece(p, sink));
+        self.splitter = splitter;
         if self.parser.is_none() {
             self.decide_format();
             self.drain_sniff_buffer(sink);
@@ -166,11 +164,9 @@ impl InputReader {
             self.summary.truncated = true;
             self.diagnose(0, "the input ends inside a JSON document: truncated".into());
         }
-        if let Some(framer) = self.framer.as_mut() {
-            let units = framer.finish(self.decoded_bytes);
-            for u in units {
-                self.take_framed(u, sink);
-            }
+        if let Some(mut framer) = self.framer.take() {
+            framer.finish(self.decoded_bytes, &mut |u| self.take_framed(u, sink));
+            self.framer = Some(framer);
         }
         if let Some(fallback) = self.fallback.as_mut() {
             fallback.finish(&mut self.pending);
@@ -210,17 +206,16 @@ impl InputReader {
             return;
         }
         self.decoded_bytes += decoded.len() as u64;
-        let mut pieces = Vec::new();
-        self.splitter
-            .push(decoded, &mut |p| pieces.push(OwnedPiece::from(p)));
-        for p in pieces {
-            self.take_piece(p, sink);
-        }
+        // The splitter is moved out for the call so each line is handled
+        // where it lies in the chunk, without a copy.
+        let mut splitter = std::mem::take(&mut self.splitter);
+        splitter.push(decoded, &mut |p| self.take_piece(p, sink));
+        self.splitter = splitter;
     }
 
-    fn take_piece(&mut self, piece: OwnedPiece, sink: &mut dyn FnMut(Record)) {
+    fn take_piece(&mut self, piece: Piece<'_>, sink: &mut dyn FnMut(Record)) {
         match piece {
-            OwnedPiece::TooLong { number, bytes } => {
+            Piece::TooLong { number, bytes, .. } => {
                 self.count_unparsed(number, 1);
                 self.diagnose(
                     number,
@@ -230,21 +225,28 @@ impl InputReader {
                     ),
                 );
             }
-            OwnedPiece::Line {
-                text,
-                location,
-                lossy,
-            } => {
-                if lossy {
+            Piece::Line(line) => {
+                let bytes = line
+                    .bytes
+                    .strip_prefix(b"\xEF\xBB\xBF")
+                    .unwrap_or(line.bytes);
+                let text = String::from_utf8_lossy(bytes);
+                let location = Location {
+                    line: line.number,
+                    lines: 1,
+                    offset: line.offset,
+                    len: line.span,
+                };
+                if matches!(text, Cow::Owned(_)) {
                     self.diagnose(
                         location.line,
                         "invalid UTF-8: the bad bytes are shown as U+FFFD".into(),
                     );
                 }
                 if self.parser.is_some() {
-                    self.take_line(text, location, sink);
+                    self.take_line(&text, location, sink);
                 } else {
-                    self.sniff_buffer.push((text, location));
+                    self.sniff_buffer.push((text.into_owned(), location));
                     if self
                         .sniff_buffer
                         .iter()
@@ -289,24 +291,24 @@ impl InputReader {
 
     fn drain_sniff_buffer(&mut self, sink: &mut dyn FnMut(Record)) {
         for (text, location) in std::mem::take(&mut self.sniff_buffer) {
-            self.take_line(text, location, sink);
+            self.take_line(&text, location, sink);
         }
     }
 
-    fn take_line(&mut self, text: String, location: Location, sink: &mut dyn FnMut(Record)) {
-        if let Some(framer) = self.framer.as_mut() {
-            let units = framer.push_line(&text, location.line, location.offset, location.len);
-            for u in units {
-                self.take_framed(u, sink);
-            }
+    fn take_line(&mut self, text: &str, location: Location, sink: &mut dyn FnMut(Record)) {
+        if let Some(mut framer) = self.framer.take() {
+            framer.push_line(text, location.line, location.offset, &mut |u| {
+                self.take_framed(u, sink)
+            });
+            self.framer = Some(framer);
         } else if !text.trim().is_empty() {
-            self.parse_unit(&text, location, sink);
+            self.parse_unit(text, location, sink);
         }
     }
 
-    fn take_framed(&mut self, framed: Framed, sink: &mut dyn FnMut(Record)) {
+    fn take_framed(&mut self, framed: Framed<'_>, sink: &mut dyn FnMut(Record)) {
         match framed {
-            Framed::Unit(u) => self.parse_unit(&u.text, u.location, sink),
+            Framed::Unit(u) => self.parse_unit(u.text, u.location, sink),
             Framed::Oversized(location) => {
                 self.count_unparsed(location.line, location.lines);
                 self.diagnose(
@@ -416,44 +418,6 @@ impl InputReader {
             self.summary.diagnostics.push(Diagnostic { line, message });
         } else {
             self.summary.diagnostics_dropped += 1;
-        }
-    }
-}
-
-/// A splitter piece detached from the splitter's buffer.
-enum OwnedPiece {
-    Line {
-        text: String,
-        location: Location,
-        lossy: bool,
-    },
-    TooLong {
-        number: u64,
-        bytes: u64,
-    },
-}
-
-impl From<Piece<'_>> for OwnedPiece {
-    fn from(p: Piece<'_>) -> Self {
-        match p {
-            Piece::Line(l) => {
-                let bytes = l.bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(l.bytes);
-                let (text, lossy) = match std::str::from_utf8(bytes) {
-                    Ok(s) => (s.to_string(), false),
-                    Err(_) => (String::from_utf8_lossy(bytes).into_owned(), true),
-                };
-                OwnedPiece::Line {
-                    text,
-                    lossy,
-                    location: Location {
-                        line: l.number,
-                        lines: 1,
-                        offset: l.offset,
-                        len: l.span,
-                    },
-                }
-            }
-            Piece::TooLong { number, bytes, .. } => OwnedPiece::TooLong { number, bytes },
         }
     }
 }

@@ -70,12 +70,14 @@ pub fn normalize_audit(v: &Value) -> Event {
         .pointer("/responseStatus/code")
         .and_then(Value::as_u64)
         .and_then(|c| u16::try_from(c).ok());
+    let resource = text_at(v, &["objectRef", "resource"]);
+    let object_name = text_at(v, &["objectRef", "name"]);
     Event {
         time_ns: crate::ingest::time::parse_rfc3339(&time_text),
         time_text,
         namespace: text_at(v, &["objectRef", "namespace"]),
-        pod: (text_at(v, &["objectRef", "resource"]).as_deref() == Some("pods"))
-            .then(|| text_at(v, &["objectRef", "name"]))
+        pod: (resource.as_deref() == Some("pods"))
+            .then(|| object_name.clone())
             .flatten(),
         user: text_at(v, &["user", "username"]),
         groups: strings(v, &["user", "groups"]),
@@ -84,9 +86,9 @@ pub fn normalize_audit(v: &Value) -> Event {
         user_agent: text_at(v, &["userAgent"]),
         action: text_at(v, &["verb"]),
         api_group: text_at(v, &["objectRef", "apiGroup"]),
-        resource: text_at(v, &["objectRef", "resource"]),
+        resource,
         subresource: text_at(v, &["objectRef", "subresource"]),
-        object_name: text_at(v, &["objectRef", "name"]),
+        object_name,
         status,
         success: status.map(|c| c < 400),
         message: text_at(v, &["requestURI"]),
