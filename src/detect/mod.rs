@@ -61,6 +61,12 @@ pub fn looks_like_sigma(text: &str) -> bool {
     })
 }
 
+/// Rules (detections and correlations) loaded at most, built-in pack
+/// included: each compiled rule costs memory and time on every event, and a
+/// rule file from the internet may hold any number. Rules past it are
+/// counted in one failure per source. (SigmaHQ holds about 3,000 rules.)
+pub const MAX_RULES: usize = 10_000;
+
 /// A rule that did not load or cannot apply, with the reason.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleFailure {
@@ -225,7 +231,21 @@ impl Detector {
                 }
             };
             report_document_failures(src, &collection, &mut failures);
-            for rule in collection.rules {
+            let room = MAX_RULES.saturating_sub(metas.len() + correlations.len());
+            let over =
+                (collection.rules.len() + collection.correlations.len()).saturating_sub(room);
+            if over > 0 {
+                failures.push(doc_failure(
+                    src,
+                    None,
+                    format!(
+                        "more than {MAX_RULES} rules: {over} rules past the limit were not loaded"
+                    ),
+                ));
+            }
+            let rules_room = room.min(collection.rules.len());
+            let correlations_room = room - rules_room;
+            for rule in collection.rules.into_iter().take(rules_room) {
                 load_rule(
                     src,
                     rule,
@@ -237,7 +257,7 @@ impl Detector {
                 );
             }
             let docs = scan_documents(&src.text);
-            for c in collection.correlations {
+            for c in collection.correlations.into_iter().take(correlations_room) {
                 // Whether the document states a condition (rsigma does not
                 // tell a default from an explicit `gte: 1`, see below).
                 let explicit = docs

@@ -17,6 +17,8 @@
 //! (stored and deflate, data descriptors after deflate, zip64 sizes) and
 //! stops at the central directory.
 
+use super::decode::{human_bytes, inflate_stepwise, GZIP_STEP};
+use super::limits::Limits;
 use super::{Diagnostic, InputReader, InputSummary};
 use crate::event::{Format, Record};
 use crate::ingest::time::YearResolver;
@@ -47,6 +49,7 @@ pub struct Source {
     path: String,
     forced: Option<Format>,
     years: YearResolver,
+    limits: Limits,
     state: State,
     hasher: Sha256,
     bytes: u64,
@@ -64,6 +67,8 @@ enum State {
         member: Option<Box<InputReader>>,
         total: u64,
         count: usize,
+        /// Members past [`Limits::archive_members`], not read.
+        skipped: u64,
         stopped: bool,
     },
 }
@@ -79,6 +84,7 @@ impl Source {
             path: path.to_string(),
             forced,
             years,
+            limits: Limits::default(),
             state: State::Sniff(Vec::new()),
             hasher: Sha256::new(),
             bytes: 0,
@@ -86,6 +92,13 @@ impl Source {
             problems: Vec::new(),
             truncated: false,
         }
+    }
+
+    /// Replaces the default [`Limits`] (for this input and its members);
+    /// call before the first chunk.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// Feeds raw bytes; records go to `sink` with the ordinal of the member
@@ -106,15 +119,14 @@ impl Source {
 
     fn enter(&mut self, kind: Kind, buf: Vec<u8>, sink: &mut dyn FnMut(Record, u32)) {
         self.state = match kind {
-            Kind::Plain => State::Plain(Box::new(
-                InputReader::new(&self.path, self.forced).with_years(self.years.clone()),
-            )),
+            Kind::Plain => State::Plain(reader(&self.path, self.forced, &self.years, &self.limits)),
             Kind::Tar { gz } => State::Archive {
                 gunzip: gz.then(|| Box::new(MultiGzDecoder::new(Vec::new()))),
                 reader: Box::new(TarReader::default()),
                 member: None,
                 total: 0,
                 count: 0,
+                skipped: 0,
                 stopped: false,
             },
             Kind::Zip => State::Archive {
@@ -123,6 +135,7 @@ impl Source {
                 member: None,
                 total: 0,
                 count: 0,
+                skipped: 0,
                 stopped: false,
             },
         };
@@ -130,6 +143,18 @@ impl Source {
     }
 
     fn feed(&mut self, chunk: &[u8], sink: &mut dyn FnMut(Record, u32)) {
+        if matches!(self.state, State::Archive { .. }) {
+            // Compressed archives (tar.gz, deflate zip members) expand
+            // step by step, so a bomb never builds up in `pieces`.
+            for step in chunk.chunks(GZIP_STEP) {
+                self.feed_step(step, sink);
+            }
+        } else {
+            self.feed_step(chunk, sink);
+        }
+    }
+
+    fn feed_step(&mut self, chunk: &[u8], sink: &mut dyn FnMut(Record, u32)) {
         let ordinal = self.members.len() as u32;
         match &mut self.state {
             State::Sniff(_) => unreachable!("decided before feeding"),
@@ -170,6 +195,7 @@ impl Source {
                 member,
                 total,
                 count,
+                skipped,
                 stopped,
                 ..
             } = &mut self.state
@@ -182,32 +208,25 @@ impl Source {
             match piece {
                 Piece::Open(name) => {
                     *count += 1;
-                    if *count > MAX_MEMBERS {
-                        *stopped = true;
+                    if *count > self.limits.archive_members {
+                        // Headers are still walked, to count what is skipped.
+                        *skipped += 1;
                         self.truncated = true;
-                        self.problems.push(Diagnostic {
-                            line: 0,
-                            message: format!(
-                                "more than {MAX_MEMBERS} members: the rest are not read"
-                            ),
-                        });
-                        return;
+                        continue;
                     }
                     let full = format!("{}!{}", self.path, name);
-                    *member = Some(Box::new(
-                        InputReader::new(&full, self.forced).with_years(self.years.clone()),
-                    ));
+                    *member = Some(reader(&full, self.forced, &self.years, &self.limits));
                 }
                 Piece::Data(bytes) => {
                     *total += bytes.len() as u64;
-                    if *total > MAX_TOTAL_BYTES {
+                    if *total > self.limits.archive_bytes {
                         *stopped = true;
                         self.truncated = true;
                         self.problems.push(Diagnostic {
                             line: 0,
                             message: format!(
-                                "archive expands past {} GiB: stopped reading (possible decompression bomb)",
-                                MAX_TOTAL_BYTES >> 30
+                                "archive expands past {}: stopped reading, the rest of the archive is skipped (possible decompression bomb)",
+                                human_bytes(self.limits.archive_bytes)
                             ),
                         });
                         if let Some(m) = member.take() {
@@ -254,6 +273,7 @@ impl Source {
                 member,
                 total,
                 count,
+                skipped,
                 stopped,
             } => {
                 let mut pieces = Vec::new();
@@ -276,13 +296,25 @@ impl Source {
                     member,
                     total,
                     count,
+                    skipped,
                     stopped,
                 };
                 self.apply(pieces, sink);
-                let left = match &mut self.state {
-                    State::Archive { member, .. } => member.take(),
-                    _ => None,
+                let (left, skipped) = match &mut self.state {
+                    State::Archive {
+                        member, skipped, ..
+                    } => (member.take(), *skipped),
+                    _ => (None, 0),
                 };
+                if skipped > 0 {
+                    self.problems.push(Diagnostic {
+                        line: 0,
+                        message: format!(
+                            "more than {} members: {skipped} members past the limit were not read",
+                            self.limits.archive_members
+                        ),
+                    });
+                }
                 if let Some(m) = left {
                     let ordinal = self.members.len() as u32;
                     let s = m.finish(&mut |rec| sink(rec, ordinal));
@@ -312,6 +344,20 @@ impl Source {
     }
 }
 
+/// A reader for the plain input or one member, with the input's settings.
+fn reader(
+    path: &str,
+    forced: Option<Format>,
+    years: &YearResolver,
+    limits: &Limits,
+) -> Box<InputReader> {
+    Box::new(
+        InputReader::new(path, forced)
+            .with_years(years.clone())
+            .with_limits(limits),
+    )
+}
+
 enum Kind {
     Plain,
     Tar { gz: bool },
@@ -324,20 +370,20 @@ fn decide(buf: &[u8], at_end: bool) -> Option<Kind> {
         return Some(Kind::Zip);
     }
     if buf.starts_with(&[0x1f, 0x8b]) {
+        // Only the first 512 plain bytes matter: stop inflating there, so
+        // peeking into a bomb costs one step.
         let mut gz = MultiGzDecoder::new(Vec::new());
-        let _ = gz.write_all(buf);
-        let _ = gz.flush();
-        let plain = gz.get_ref();
-        if plain.len() >= 512 {
-            return Some(if is_tar_header(&plain[..512]) {
-                Kind::Tar { gz: true }
-            } else {
-                Kind::Plain
-            });
-        }
-        if at_end || buf.len() > GZIP_PEEK_LIMIT {
+        let mut plain = Vec::new();
+        let _ = inflate_stepwise(&mut gz, buf, &mut |p| {
+            plain.extend_from_slice(&p[..p.len().min(512 - plain.len())]);
+            plain.len() < 512
+        });
+        if plain.len() < 512 && at_end {
             let _ = gz.try_finish();
-            let plain = gz.get_ref();
+            let rest = gz.get_ref();
+            plain.extend_from_slice(&rest[..rest.len().min(512 - plain.len())]);
+        }
+        if plain.len() >= 512 || at_end || buf.len() > GZIP_PEEK_LIMIT {
             let tar = plain.len() >= 512 && is_tar_header(&plain[..512]);
             return Some(if tar {
                 Kind::Tar { gz: true }

@@ -171,7 +171,7 @@ impl IntegrityTracker {
             }
             return;
         }
-        let d = t - latest;
+        let d = t.saturating_sub(latest);
         let ms = (d / 1_000_000) as u64;
         let bucket = if ms == 0 {
             0
@@ -192,7 +192,7 @@ impl IntegrityTracker {
     fn order(&mut self, key: (u8, String), t: i64) {
         match self.last_by_stream.get_mut(&key) {
             Some(prev) => {
-                if t < *prev - ORDER_TOLERANCE_NS {
+                if t < prev.saturating_sub(ORDER_TOLERANCE_NS) {
                     self.out_of_order += 1;
                 }
                 *prev = t;
@@ -303,7 +303,7 @@ impl IntegrityTracker {
                 .into_iter()
                 .map(|(d, from)| Gap {
                     from: format_rfc3339(from),
-                    to: format_rfc3339(from + d),
+                    to: format_rfc3339(from.saturating_add(d)),
                     seconds: (d / 1_000_000_000) as u64,
                 })
                 .collect();
