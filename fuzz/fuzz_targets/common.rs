@@ -9,14 +9,14 @@ use spoor::ingest::InputSummary;
 /// so line, JSON-document, gzip-block and archive-header boundaries fall
 /// anywhere.
 pub fn cuts(seed: u8, len: usize) -> Vec<usize> {
-    let mut state = u64::from(seed) * 0x9E37_79B9_7F4A_7C15 | 1;
+    let mut state = u64::from(seed).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let mut out = Vec::new();
     let mut at = 0;
     while at < len {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
-        at += 1 + (state % 4096) as usize >> (state % 12);
+        at += 1 + ((state % 4096) >> (state % 12)) as usize;
         out.push(at.min(len));
     }
     out
@@ -54,7 +54,10 @@ pub fn check(path: &str, records: usize, inputs: &[InputSummary]) {
         }
         events += input.events;
     }
-    assert_eq!(events, records as u64, "events counted vs records handed out");
+    assert_eq!(
+        events, records as u64,
+        "events counted vs records handed out"
+    );
 }
 
 /// Reads `data[1..]` whole and in the chunking chosen by `data[0]`: both
@@ -73,6 +76,17 @@ pub fn read_both_ways(path: &str, data: &[u8]) {
             .map(|i| (i.path.clone(), i.lines, i.events, i.unparsed))
             .collect()
     };
+    // Known limit (docs/fuzzing.md): after corrupt deflate data, how much
+    // output before the corruption is recovered depends on where chunks
+    // end (flate2 drops the output of the call that fails).
+    let corrupt = |inputs: &[InputSummary]| {
+        inputs
+            .iter()
+            .any(|i| i.diagnostics.iter().any(|d| d.message.contains("corrupt")))
+    };
+    if corrupt(&whole) || corrupt(&cut) {
+        return;
+    }
     assert_eq!(counts(&whole), counts(&cut), "chunking changed the result");
     assert_eq!(whole_records, cut_records);
 }
