@@ -67,6 +67,32 @@ pub fn looks_like_sigma(text: &str) -> bool {
 /// counted in one failure per source. (SigmaHQ holds about 3,000 rules.)
 pub const MAX_RULES: usize = 10_000;
 
+/// Parentheses nested in one condition at most. The condition parser
+/// recurses per level: 5,000 levels overflow the page's wasm stack (an
+/// uncatchable abort there), so deeper conditions are refused before parsing.
+pub const MAX_CONDITION_DEPTH: usize = 64;
+
+/// The deepest parenthesis nesting in any one-line `condition:` of `text`.
+fn condition_depth(text: &str) -> usize {
+    text.lines()
+        .filter_map(|l| l.trim_start().strip_prefix("condition:"))
+        .map(|c| {
+            let mut depth = 0usize;
+            let mut deepest = 0;
+            for ch in c.chars() {
+                match ch {
+                    '(' => depth += 1,
+                    ')' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+                deepest = deepest.max(depth);
+            }
+            deepest
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 /// A rule that did not load or cannot apply, with the reason.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleFailure {
@@ -219,6 +245,17 @@ impl Detector {
         let mut filters: Vec<(String, FilterRule)> = Vec::new();
 
         for src in sources {
+            let depth = condition_depth(&src.text);
+            if depth > MAX_CONDITION_DEPTH {
+                failures.push(doc_failure(
+                    src,
+                    None,
+                    format!(
+                        "a condition nests {depth} parentheses deep, over the limit of {MAX_CONDITION_DEPTH}: not loaded"
+                    ),
+                ));
+                continue;
+            }
             let collection = match guard(|| parse_sigma_yaml(&src.text)) {
                 Ok(Ok(c)) => c,
                 Ok(Err(e)) => {
