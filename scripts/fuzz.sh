@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Bounded fuzz pass over every target in fuzz/ (see docs/fuzzing.md).
-#   scripts/fuzz.sh                 every target, FUZZ_SECONDS each (default 20)
+#   scripts/fuzz.sh                 every target, FUZZ_SECONDS each (default 10)
 #   scripts/fuzz.sh ingest rules    only those targets
 #   FUZZ_SECONDS=3600 FUZZ_JOBS=2 scripts/fuzz.sh ingest   a long run
 # Seeds are copied from tests/fixtures and ../shared at run time into
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 TARGETS=(ingest archive rules query patterns)
 [ $# -gt 0 ] && TARGETS=("$@")
-SECONDS_EACH=${FUZZ_SECONDS:-20}
+SECONDS_EACH=${FUZZ_SECONDS:-10}
 JOBS=${FUZZ_JOBS:-1}
 SHARED=../shared
 # cargo-fuzz drives nightly-only rustc flags; the stable 1.95 toolchain
