@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 WASM_OUT := target/wasm32-unknown-unknown/web
 PORT ?= 8080
 
-.PHONY: setup dist web serve test test-native test-wasm test-e2e cli
+.PHONY: setup dist web serve test test-native test-wasm test-e2e cli fuzz
 
 setup:
 	@scripts/setup.sh
@@ -31,8 +31,9 @@ cli:
 serve: dist
 	node scripts/serve.mjs dist
 
-## Every test: format, lints, native tests, wasm tests in headless Chromium, end-to-end.
-test: setup test-native test-wasm dist test-e2e
+## Every test: format, lints, native tests, wasm tests in headless Chromium, end-to-end,
+## and a bounded fuzz pass.
+test: setup test-native test-wasm dist test-e2e fuzz
 
 test-native:
 	cargo fmt --check
@@ -44,3 +45,7 @@ test-wasm:
 
 test-e2e:
 	node --test --test-concurrency=1 tests/e2e/
+
+## A bounded pass over every fuzz target (docs/fuzzing.md: FUZZ_SECONDS per target).
+fuzz:
+	scripts/fuzz.sh

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing Spoor needs, and only what is missing:
 # the wasm32 target, wasm-bindgen-cli at the Cargo.lock version, Debian's
-# Chromium and chromedriver, and the npm tooling (wasm-opt, playwright-core).
+# Chromium and chromedriver, the npm tooling (wasm-opt, playwright-core) and
+# cargo-fuzz (docs/fuzzing.md).
 # Safe to run again: on a ready machine it only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,12 @@ if [ "$have_wbg" != "$want_wbg" ]; then
   say "installing wasm-bindgen-cli $want_wbg (a few minutes, once)"
   # Without --locked: its own lock file pins a crate the registry lacks.
   cargo install wasm-bindgen-cli --version "$want_wbg"
+fi
+
+want_fuzz=0.13.2
+if [ "$(cargo fuzz --version 2>/dev/null | awk '{print $2}')" != "$want_fuzz" ]; then
+  say "installing cargo-fuzz $want_fuzz (a few minutes, once)"
+  cargo install cargo-fuzz --locked --version "$want_fuzz"
 fi
 
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then

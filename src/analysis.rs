@@ -101,6 +101,12 @@ impl Analysis {
         self
     }
 
+    /// Like [`Analysis::with_store`], keeping at most `max_events` events.
+    pub fn with_store_limit(mut self, max_events: usize) -> Self {
+        self.store = Some(Store::with_max_events(max_events));
+        self
+    }
+
     /// What to leave out: events outside the filter's time window never
     /// reach detection or the summary; the report drops findings outside
     /// it or below its level. Set before the first input.

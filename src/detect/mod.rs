@@ -62,6 +62,38 @@ pub fn looks_like_sigma(text: &str) -> bool {
     })
 }
 
+/// Rules (detections and correlations) loaded at most, built-in pack
+/// included: each compiled rule costs memory and time on every event, and a
+/// rule file from the internet may hold any number. Rules past it are
+/// counted in one failure per source. (SigmaHQ holds about 3,000 rules.)
+pub const MAX_RULES: usize = 10_000;
+
+/// Parentheses nested in one condition at most. The condition parser
+/// recurses per level: 5,000 levels overflow the page's wasm stack (an
+/// uncatchable abort there), so deeper conditions are refused before parsing.
+pub const MAX_CONDITION_DEPTH: usize = 64;
+
+/// The deepest parenthesis nesting in any one-line `condition:` of `text`.
+fn condition_depth(text: &str) -> usize {
+    text.lines()
+        .filter_map(|l| l.trim_start().strip_prefix("condition:"))
+        .map(|c| {
+            let mut depth = 0usize;
+            let mut deepest = 0;
+            for ch in c.chars() {
+                match ch {
+                    '(' => depth += 1,
+                    ')' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+                deepest = deepest.max(depth);
+            }
+            deepest
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 /// A rule that did not load or cannot apply, with the reason.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleFailure {
@@ -214,6 +246,17 @@ impl Detector {
         let mut filters: Vec<(String, FilterRule)> = Vec::new();
 
         for src in sources {
+            let depth = condition_depth(&src.text);
+            if depth > MAX_CONDITION_DEPTH {
+                failures.push(doc_failure(
+                    src,
+                    None,
+                    format!(
+                        "a condition nests {depth} parentheses deep, over the limit of {MAX_CONDITION_DEPTH}: not loaded"
+                    ),
+                ));
+                continue;
+            }
             let collection = match guard(|| parse_sigma_yaml(&src.text)) {
                 Ok(Ok(c)) => c,
                 Ok(Err(e)) => {
@@ -226,7 +269,21 @@ impl Detector {
                 }
             };
             report_document_failures(src, &collection, &mut failures);
-            for rule in collection.rules {
+            let room = MAX_RULES.saturating_sub(metas.len() + correlations.len());
+            let over =
+                (collection.rules.len() + collection.correlations.len()).saturating_sub(room);
+            if over > 0 {
+                failures.push(doc_failure(
+                    src,
+                    None,
+                    format!(
+                        "more than {MAX_RULES} rules: {over} rules past the limit were not loaded"
+                    ),
+                ));
+            }
+            let rules_room = room.min(collection.rules.len());
+            let correlations_room = room - rules_room;
+            for rule in collection.rules.into_iter().take(rules_room) {
                 load_rule(
                     src,
                     rule,
@@ -238,7 +295,7 @@ impl Detector {
                 );
             }
             let docs = scan_documents(&src.text);
-            for c in collection.correlations {
+            for c in collection.correlations.into_iter().take(correlations_room) {
                 // Whether the document states a condition (rsigma does not
                 // tell a default from an explicit `gte: 1`, see below).
                 let explicit = docs

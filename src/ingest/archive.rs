@@ -17,6 +17,8 @@
 //! (stored and deflate, data descriptors after deflate, zip64 sizes) and
 //! stops at the central directory.
 
+use super::decode::{human_bytes, inflate_stepwise, GZIP_STEP};
+use super::limits::Limits;
 use super::{Diagnostic, InputReader, InputSummary};
 use crate::event::{Format, Record};
 use crate::ingest::time::YearResolver;
@@ -55,11 +57,13 @@ pub trait Members {
 
 /// Splits one input into its members, push-based: a plain (or gzip) file
 /// is passed through as one member, a tar, tar.gz or zip archive is read
-/// member by member within [`MAX_MEMBERS`] and [`MAX_TOTAL_BYTES`]. Shared
-/// by the ingest ([`Source`]) and `spoor patterns`.
+/// member by member within [`Limits::archive_members`] and
+/// [`Limits::archive_bytes`]. Shared by the ingest ([`Source`]) and
+/// `spoor patterns`.
 #[derive(Default)]
 pub struct Unpacker {
     state: State,
+    limits: Limits,
     /// A member is open (its `close` not yet sent).
     open: bool,
 }
@@ -72,6 +76,8 @@ enum State {
         reader: Box<dyn ArchiveReader>,
         total: u64,
         count: usize,
+        /// Members past [`Limits::archive_members`], not read.
+        skipped: u64,
         stopped: bool,
     },
 }
@@ -90,6 +96,12 @@ trait ArchiveReader {
 impl Unpacker {
     pub fn new() -> Self {
         Unpacker::default()
+    }
+
+    /// Replaces the default [`Limits`]; call before the first chunk.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// Whether the input turned out to be an archive.
@@ -127,6 +139,7 @@ impl Unpacker {
                 reader: Box::new(TarReader::default()),
                 total: 0,
                 count: 0,
+                skipped: 0,
                 stopped: false,
             },
             Kind::Zip => State::Archive {
@@ -134,6 +147,7 @@ impl Unpacker {
                 reader: Box::new(ZipReader::default()),
                 total: 0,
                 count: 0,
+                skipped: 0,
                 stopped: false,
             },
         };
@@ -141,6 +155,18 @@ impl Unpacker {
     }
 
     fn feed(&mut self, chunk: &[u8], to: &mut dyn Members) {
+        if matches!(self.state, State::Archive { .. }) {
+            // Compressed archives (tar.gz, deflate zip members) expand
+            // step by step, so a bomb never builds up in `pieces`.
+            for step in chunk.chunks(GZIP_STEP) {
+                self.feed_step(step, to);
+            }
+        } else {
+            self.feed_step(chunk, to);
+        }
+    }
+
+    fn feed_step(&mut self, chunk: &[u8], to: &mut dyn Members) {
         let pieces = match &mut self.state {
             State::Sniff(_) => unreachable!("decided before feeding"),
             State::Plain => return to.data(chunk),
@@ -179,6 +205,7 @@ impl Unpacker {
             let State::Archive {
                 total,
                 count,
+                skipped,
                 stopped,
                 ..
             } = &mut self.state
@@ -191,25 +218,22 @@ impl Unpacker {
             match piece {
                 Piece::Open(name) => {
                     *count += 1;
-                    if *count > MAX_MEMBERS {
-                        *stopped = true;
-                        to.problem(
-                            format!("more than {MAX_MEMBERS} members: the rest are not read"),
-                            true,
-                        );
-                        return;
+                    if *count > self.limits.archive_members {
+                        // Headers are still walked, to count what is skipped.
+                        *skipped += 1;
+                        continue;
                     }
                     to.open(Some(&name));
                     self.open = true;
                 }
                 Piece::Data(bytes) => {
                     *total += bytes.len() as u64;
-                    if *total > MAX_TOTAL_BYTES {
+                    if *total > self.limits.archive_bytes {
                         *stopped = true;
                         to.problem(
                             format!(
-                                "archive expands past {} GiB: stopped reading (possible decompression bomb)",
-                                MAX_TOTAL_BYTES >> 30
+                                "archive expands past {}: stopped reading, the rest of the archive is skipped (possible decompression bomb)",
+                                human_bytes(self.limits.archive_bytes)
                             ),
                             true,
                         );
@@ -264,6 +288,17 @@ impl Unpacker {
         }
         self.apply(pieces, to);
         self.close(to);
+        if let State::Archive { skipped, .. } = self.state {
+            if skipped > 0 {
+                to.problem(
+                    format!(
+                        "more than {} members: {skipped} members past the limit were not read",
+                        self.limits.archive_members
+                    ),
+                    true,
+                );
+            }
+        }
     }
 }
 
@@ -273,6 +308,7 @@ pub struct Source {
     path: String,
     forced: Option<Format>,
     years: YearResolver,
+    limits: Limits,
     unpacker: Unpacker,
     hasher: Sha256,
     bytes: u64,
@@ -289,21 +325,19 @@ struct Readers {
 
 /// [`Readers`] with where records go, for one push.
 struct Feed<'a> {
-    source: (&'a str, Option<Format>, &'a YearResolver),
+    source: (&'a str, Option<Format>, &'a YearResolver, &'a Limits),
     readers: &'a mut Readers,
     sink: &'a mut dyn FnMut(Record, u32),
 }
 
 impl Members for Feed<'_> {
     fn open(&mut self, name: Option<&str>) {
-        let (path, forced, years) = self.source;
+        let (path, forced, years, limits) = self.source;
         let full = match name {
             Some(name) => format!("{path}!{name}"),
             None => path.to_string(),
         };
-        self.readers.member = Some(Box::new(
-            InputReader::new(&full, forced).with_years(years.clone()),
-        ));
+        self.readers.member = Some(reader(&full, forced, years, limits));
     }
 
     fn data(&mut self, bytes: &[u8]) {
@@ -335,6 +369,7 @@ impl Source {
             path: path.to_string(),
             forced,
             years,
+            limits: Limits::default(),
             unpacker: Unpacker::new(),
             hasher: Sha256::new(),
             bytes: 0,
@@ -347,6 +382,14 @@ impl Source {
         }
     }
 
+    /// Replaces the default [`Limits`] (for this input and its members);
+    /// call before the first chunk.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.unpacker = Unpacker::new().with_limits(limits.clone());
+        self.limits = limits;
+        self
+    }
+
     /// Feeds raw bytes; records go to `sink` with the ordinal of the member
     /// (0 for a plain input) they come from.
     pub fn push(&mut self, chunk: &[u8], sink: &mut dyn FnMut(Record, u32)) {
@@ -357,7 +400,7 @@ impl Source {
         }
         self.bytes += chunk.len() as u64;
         let mut feed = Feed {
-            source: (&self.path, self.forced, &self.years),
+            source: (&self.path, self.forced, &self.years, &self.limits),
             readers: &mut self.readers,
             sink,
         };
@@ -368,7 +411,7 @@ impl Source {
     /// input; one per member, plus the archive's own when it had problems).
     pub fn finish(mut self, sink: &mut dyn FnMut(Record, u32)) -> Vec<InputSummary> {
         let mut feed = Feed {
-            source: (&self.path, self.forced, &self.years),
+            source: (&self.path, self.forced, &self.years, &self.limits),
             readers: &mut self.readers,
             sink,
         };
@@ -399,6 +442,20 @@ impl Source {
     }
 }
 
+/// A reader for the plain input or one member, with the input's settings.
+fn reader(
+    path: &str,
+    forced: Option<Format>,
+    years: &YearResolver,
+    limits: &Limits,
+) -> Box<InputReader> {
+    Box::new(
+        InputReader::new(path, forced)
+            .with_years(years.clone())
+            .with_limits(limits),
+    )
+}
+
 enum Kind {
     Plain,
     Tar { gz: bool },
@@ -411,20 +468,20 @@ fn decide(buf: &[u8], at_end: bool) -> Option<Kind> {
         return Some(Kind::Zip);
     }
     if buf.starts_with(&[0x1f, 0x8b]) {
+        // Only the first 512 plain bytes matter: stop inflating there, so
+        // peeking into a bomb costs one step.
         let mut gz = MultiGzDecoder::new(Vec::new());
-        let _ = gz.write_all(buf);
-        let _ = gz.flush();
-        let plain = gz.get_ref();
-        if plain.len() >= 512 {
-            return Some(if is_tar_header(&plain[..512]) {
-                Kind::Tar { gz: true }
-            } else {
-                Kind::Plain
-            });
-        }
-        if at_end || buf.len() > GZIP_PEEK_LIMIT {
+        let mut plain = Vec::new();
+        let _ = inflate_stepwise(&mut gz, buf, &mut |p| {
+            plain.extend_from_slice(&p[..p.len().min(512 - plain.len())]);
+            plain.len() < 512
+        });
+        if plain.len() < 512 && at_end {
             let _ = gz.try_finish();
-            let plain = gz.get_ref();
+            let rest = gz.get_ref();
+            plain.extend_from_slice(&rest[..rest.len().min(512 - plain.len())]);
+        }
+        if plain.len() >= 512 || at_end || buf.len() > GZIP_PEEK_LIMIT {
             let tar = plain.len() >= 512 && is_tar_header(&plain[..512]);
             return Some(if tar {
                 Kind::Tar { gz: true }

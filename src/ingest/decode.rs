@@ -7,7 +7,61 @@ use std::io::Write;
 /// Decoded bytes allowed per input, so a gzip bomb stops with a message.
 pub const MAX_DECODED_BYTES: u64 = 64 << 30;
 
-pub enum Decoder {
+/// Compressed bytes inflated at a time. Deflate expands at most ~1032×, so
+/// one step yields at most ~4 MiB: a bomb's output passes through in
+/// bounded pieces instead of landing in one buffer (a 4 MiB slice of a
+/// bomb would otherwise be 4 GiB at once — past wasm32's whole memory).
+pub const GZIP_STEP: usize = 4096;
+
+/// Writes `chunk` into `gz` in [`GZIP_STEP`] pieces, handing the plain
+/// bytes of each step to `emit`. `emit` returns false to stop early (a
+/// limit was hit); the rest of `chunk` is then not inflated.
+pub fn inflate_stepwise(
+    gz: &mut MultiGzDecoder<Vec<u8>>,
+    chunk: &[u8],
+    emit: &mut dyn FnMut(&[u8]) -> bool,
+) -> std::io::Result<()> {
+    for step in chunk.chunks(GZIP_STEP) {
+        let result = gz.write_all(step);
+        let plain = std::mem::take(gz.get_mut());
+        let go_on = plain.is_empty() || emit(&plain);
+        // Hand the buffer back so its capacity is reused.
+        *gz.get_mut() = plain;
+        gz.get_mut().clear();
+        result?;
+        if !go_on {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The message when an input expands past `max` decoded bytes.
+pub fn bomb_message(max: u64) -> String {
+    format!(
+        "gzip expands past {}: stopped reading, the rest of the input is skipped (possible decompression bomb)",
+        human_bytes(max)
+    )
+}
+
+/// `64 GiB`, `1 MiB`, `512 bytes`: limits as people write them.
+pub fn human_bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 30 && n % (1 << 30) == 0 => format!("{} GiB", n >> 30),
+        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
+        n if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} KiB", n >> 10),
+        n => format!("{n} bytes"),
+    }
+}
+
+/// Gzip or plain, decided by the first two bytes.
+pub struct Decoder {
+    state: State,
+    /// Decoded bytes allowed (see [`MAX_DECODED_BYTES`]).
+    max: u64,
+}
+
+enum State {
     /// Not enough bytes seen yet to tell.
     Undecided(Vec<u8>),
     Plain,
@@ -20,34 +74,44 @@ pub enum Decoder {
 
 impl Decoder {
     pub fn new() -> Self {
-        Decoder::Undecided(Vec::new())
+        Decoder::with_limit(MAX_DECODED_BYTES)
     }
 
-    /// Decodes `chunk`, appending the plain bytes to `out`.
-    pub fn push(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
-        if let Decoder::Undecided(head) = self {
+    /// A decoder that stops a gzip input after `max` decoded bytes.
+    pub fn with_limit(max: u64) -> Self {
+        Decoder {
+            state: State::Undecided(Vec::new()),
+            max,
+        }
+    }
+
+    /// Decodes `chunk`, handing the plain bytes to `emit` piece by piece
+    /// (see [`inflate_stepwise`]).
+    pub fn push(&mut self, chunk: &[u8], emit: &mut dyn FnMut(&[u8])) -> Result<(), String> {
+        if let State::Undecided(head) = &mut self.state {
             head.extend_from_slice(chunk);
             if head.len() < 2 {
                 return Ok(());
             }
             let head = std::mem::take(head);
-            *self = if head.starts_with(&[0x1f, 0x8b]) {
-                Decoder::Gzip {
+            self.state = if head.starts_with(&[0x1f, 0x8b]) {
+                State::Gzip {
                     inner: Box::new(MultiGzDecoder::new(Vec::new())),
                     produced: 0,
                     failed: false,
                 }
             } else {
-                Decoder::Plain
+                State::Plain
             };
-            return self.push(&head, out);
+            return self.push(&head, emit);
         }
-        match self {
-            Decoder::Plain => {
-                out.extend_from_slice(chunk);
+        let max = self.max;
+        match &mut self.state {
+            State::Plain => {
+                emit(chunk);
                 Ok(())
             }
-            Decoder::Gzip {
+            State::Gzip {
                 inner,
                 produced,
                 failed,
@@ -55,35 +119,35 @@ impl Decoder {
                 if *failed {
                     return Ok(());
                 }
-                let result = inner.write_all(chunk);
-                let decoded = std::mem::take(inner.get_mut());
-                *produced += decoded.len() as u64;
-                if *produced > MAX_DECODED_BYTES {
+                let mut over = false;
+                let result = inflate_stepwise(inner, chunk, &mut |plain| {
+                    over = !take_within(max, produced, plain, emit);
+                    !over
+                });
+                if over {
                     *failed = true;
-                    return Err(format!(
-                        "gzip expands past {} GiB: stopped reading (possible decompression bomb)",
-                        MAX_DECODED_BYTES >> 30
-                    ));
+                    return Err(bomb_message(max));
                 }
-                out.extend_from_slice(&decoded);
                 result.map_err(|e| {
                     *failed = true;
                     format!("corrupt gzip data after {produced} decoded bytes: {e}")
                 })
             }
-            Decoder::Undecided(_) => unreachable!("decided above"),
+            State::Undecided(_) => unreachable!("decided above"),
         }
     }
 
     /// Ends the stream; a gzip stream cut short is an error.
-    pub fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), String> {
-        match self {
-            Decoder::Undecided(head) => {
-                out.append(head);
+    pub fn finish(&mut self, emit: &mut dyn FnMut(&[u8])) -> Result<(), String> {
+        let max = self.max;
+        match &mut self.state {
+            State::Undecided(head) => {
+                emit(head);
+                head.clear();
                 Ok(())
             }
-            Decoder::Plain => Ok(()),
-            Decoder::Gzip {
+            State::Plain => Ok(()),
+            State::Gzip {
                 inner,
                 produced,
                 failed,
@@ -92,12 +156,26 @@ impl Decoder {
                     return Ok(());
                 }
                 let result = inner.try_finish();
-                *produced += inner.get_ref().len() as u64;
-                out.append(inner.get_mut());
+                let rest = std::mem::take(inner.get_mut());
+                if !take_within(max, produced, &rest, emit) {
+                    *failed = true;
+                    return Err(bomb_message(max));
+                }
                 result.map_err(|_| {
                     format!("gzip stream is truncated: it ends after {produced} decoded bytes")
                 })
             }
         }
     }
+}
+
+/// Emits what of `plain` still fits under `max`; false when some did not.
+fn take_within(max: u64, produced: &mut u64, plain: &[u8], emit: &mut dyn FnMut(&[u8])) -> bool {
+    let room = max.saturating_sub(*produced);
+    let keep = (plain.len() as u64).min(room) as usize;
+    *produced += keep as u64;
+    if keep > 0 {
+        emit(&plain[..keep]);
+    }
+    keep == plain.len()
 }

@@ -202,7 +202,7 @@ impl IntegrityTracker {
             }
             return;
         }
-        let d = t - latest;
+        let d = t.saturating_sub(latest);
         let ms = (d / 1_000_000) as u64;
         let bucket = if ms == 0 {
             0
@@ -223,9 +223,9 @@ impl IntegrityTracker {
     fn order(&mut self, key: (u8, u64), t: i64) {
         match self.streams.get_mut(&key) {
             Some(s) => {
-                if t < s.last - ORDER_TOLERANCE_NS {
+                if t < s.last.saturating_sub(ORDER_TOLERANCE_NS) {
                     s.backward += 1;
-                } else if t > s.last + ORDER_TOLERANCE_NS {
+                } else if t > s.last.saturating_add(ORDER_TOLERANCE_NS) {
                     s.forward += 1;
                 }
                 s.last = t;
@@ -351,7 +351,7 @@ impl IntegrityTracker {
                 .into_iter()
                 .map(|(d, from)| Gap {
                     from: format_rfc3339(from),
-                    to: format_rfc3339(from + d),
+                    to: format_rfc3339(from.saturating_add(d)),
                     seconds: (d / 1_000_000_000) as u64,
                 })
                 .collect();

@@ -14,6 +14,7 @@ pub(crate) mod decode;
 pub mod formats;
 pub mod integrity;
 pub mod json_frame;
+pub mod limits;
 pub mod lines;
 pub mod sniff;
 pub mod time;
@@ -23,6 +24,7 @@ use decode::Decoder;
 use formats::container;
 use formats::{Context, Note, Out, Parser};
 use json_frame::{Framed, JsonFramer};
+use limits::Limits;
 use lines::{LineSplitter, Piece};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -69,6 +71,8 @@ pub struct InputReader {
     hasher: Sha256,
     decoder: Decoder,
     splitter: LineSplitter,
+    /// For the overlong-line message.
+    max_line: usize,
     forced: Option<Format>,
     /// Path and year source handed to the parser.
     context: Context,
@@ -99,6 +103,7 @@ impl InputReader {
             hasher: Sha256::new(),
             decoder: Decoder::new(),
             splitter: LineSplitter::new(),
+            max_line: lines::MAX_LINE_BYTES,
             forced,
             context: Context {
                 path: path.to_string(),
@@ -122,6 +127,14 @@ impl InputReader {
         self
     }
 
+    /// Replaces the default [`Limits`]; call before the first chunk.
+    pub fn with_limits(mut self, limits: &Limits) -> Self {
+        self.decoder = Decoder::with_limit(limits.decoded_bytes);
+        self.splitter = LineSplitter::with_limit(limits.line_bytes);
+        self.max_line = limits.line_bytes;
+        self
+    }
+
     pub fn path(&self) -> &str {
         &self.summary.path
     }
@@ -135,22 +148,24 @@ impl InputReader {
     pub fn push(&mut self, chunk: &[u8], sink: &mut dyn FnMut(Record)) {
         self.hasher.update(chunk);
         self.summary.bytes += chunk.len() as u64;
-        let mut decoded = Vec::new();
-        if let Err(message) = self.decoder.push(chunk, &mut decoded) {
+        // The decoder is moved out while it hands plain bytes to `self`.
+        let mut decoder = std::mem::replace(&mut self.decoder, Decoder::new());
+        let result = decoder.push(chunk, &mut |plain| self.feed_decoded(plain, sink));
+        self.decoder = decoder;
+        if let Err(message) = result {
             self.diagnose(0, message);
             self.summary.truncated = true;
         }
-        self.feed_decoded(&decoded, sink);
     }
 
     /// Ends the input and returns its summary.
     pub fn finish(mut self, sink: &mut dyn FnMut(Record)) -> InputSummary {
-        let mut decoded = Vec::new();
-        if let Err(message) = self.decoder.finish(&mut decoded) {
+        let mut decoder = std::mem::replace(&mut self.decoder, Decoder::new());
+        let result = decoder.finish(&mut |plain| self.feed_decoded(plain, sink));
+        if let Err(message) = result {
             self.diagnose(0, message);
             self.summary.truncated = true;
         }
-        self.feed_decoded(&decoded, sink);
         // The line the input ends in without a newline, if any.
         let unterminated = self.splitter.has_tail().then(|| self.splitter.lines() + 1);
         let mut splitter = std::mem::take(&mut self.splitter);
@@ -220,8 +235,8 @@ impl InputReader {
                 self.diagnose(
                     number,
                     format!(
-                        "line is {bytes} bytes, over the {} MiB limit: skipped",
-                        lines::MAX_LINE_BYTES >> 20
+                        "line is {bytes} bytes, over the {} limit: skipped",
+                        decode::human_bytes(self.max_line as u64)
                     ),
                 );
             }

@@ -143,13 +143,13 @@ impl PatternScan {
         let Some(open) = self.open.as_mut() else {
             return;
         };
-        let mut decoded = Vec::new();
-        if let Err(message) = open.decoder.push(chunk, &mut decoded) {
+        let (miner, input, splitter) = (&mut self.miner, &mut open.input, &mut open.splitter);
+        let result = open.decoder.push(chunk, &mut |plain| {
+            splitter.push(plain, &mut |piece| take(miner, input, piece))
+        });
+        if let Err(message) = result {
             open.input.diagnostics.push(message);
         }
-        let (miner, input) = (&mut self.miner, &mut open.input);
-        open.splitter
-            .push(&decoded, &mut |piece| take(miner, input, piece));
     }
 
     /// Ends the open input.
@@ -157,13 +157,13 @@ impl PatternScan {
         let Some(mut open) = self.open.take() else {
             return;
         };
-        let mut decoded = Vec::new();
-        if let Err(message) = open.decoder.finish(&mut decoded) {
-            open.input.diagnostics.push(message);
+        let (miner, input, splitter) = (&mut self.miner, &mut open.input, &mut open.splitter);
+        let result = open
+            .decoder
+            .finish(&mut |plain| splitter.push(plain, &mut |piece| take(miner, input, piece)));
+        if let Err(message) = result {
+            input.diagnostics.push(message);
         }
-        let (miner, input) = (&mut self.miner, &mut open.input);
-        open.splitter
-            .push(&decoded, &mut |piece| take(miner, input, piece));
         open.splitter.finish(&mut |piece| take(miner, input, piece));
         open.input.lines = open.splitter.lines();
         self.inputs.push(open.input);

@@ -489,6 +489,26 @@ impl Report {
 
 /// Case-level notices: inputs that could not be read in full, rules that
 /// cannot apply to any input, findings no timeline can place.
+/// What the event store's caps left out (`store::MAX_*`): detection saw
+/// every event, the explorer and timeline do not.
+fn store_notices(store: &crate::store::Store) -> Vec<Notice> {
+    let mut out = Vec::new();
+    if store.events_dropped > 0 {
+        out.push(Notice::warning(format!(
+            "the event store is full at {} events: {} later events are not in the explorer or timeline (rules and the summary saw them)",
+            store.max_events(),
+            store.events_dropped
+        )));
+    }
+    if store.values_dropped + store.messages_dropped > 0 {
+        out.push(Notice::warning(format!(
+            "the event store's text is full: {} values and {} messages are shown empty in the explorer",
+            store.values_dropped, store.messages_dropped
+        )));
+    }
+    out
+}
+
 fn notices(report: &Report, analysis: &Analysis) -> Vec<Notice> {
     let mut out = Vec::new();
     for i in &report.inputs {
@@ -504,6 +524,9 @@ fn notices(report: &Report, analysis: &Analysis) -> Vec<Notice> {
                 i.path
             )));
         }
+    }
+    if let Some(store) = analysis.store() {
+        out.extend(store_notices(store));
     }
     // Built-in rules are listed by source in `integrity.rule_coverage`.
     for r in analysis

@@ -26,6 +26,23 @@ pub const MAX_MESSAGE_LEN: usize = 240;
 pub const MAX_MESSAGE_BYTES: usize = 48 << 20;
 /// Longest value kept for any other string field.
 pub const MAX_VALUE_LEN: usize = 512;
+/// Bytes of distinct text kept per other string column; later new values
+/// are stored empty (and counted), so a log of unique junk cannot fill memory.
+pub const MAX_VALUE_BYTES: usize = 64 << 20;
+/// Events kept at most (~55 bytes each at scale, so well under 1 GiB, which
+/// leaves room in wasm32's 4 GiB); later events are counted, not stored.
+/// Detection, correlation and the summary still see every event.
+pub const MAX_STORED_EVENTS: usize = 10_000_000;
+
+/// How many events a store keeps (a type, so `Store` can derive `Default`).
+#[derive(Debug, Clone, Copy)]
+struct EventCap(usize);
+
+impl Default for EventCap {
+    fn default() -> Self {
+        EventCap(MAX_STORED_EVENTS)
+    }
+}
 
 /// The string columns of the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -177,6 +194,20 @@ impl Dict {
         self.map.get(s).copied()
     }
 
+    /// Interns `s` unless that would take the column's text past `max`
+    /// bytes: then it counts in `dropped` and reads as no value.
+    fn intern_within(&mut self, s: &str, max: usize, dropped: &mut u64) -> u32 {
+        match self.lookup(s) {
+            Some(id) => id,
+            None if s.is_empty() => 0,
+            None if self.text_bytes + s.len() > max => {
+                *dropped += 1;
+                0
+            }
+            None => self.intern(s),
+        }
+    }
+
     pub fn get(&self, id: u32) -> &str {
         self.values.get(id as usize).map(|s| &**s).unwrap_or("")
     }
@@ -224,6 +255,11 @@ pub struct Store {
     timed: usize,
     /// Events whose message was not kept because of the cap.
     pub messages_dropped: u64,
+    /// Values of the other string columns not kept because of [`MAX_VALUE_BYTES`].
+    pub values_dropped: u64,
+    /// Events not stored because the store was full.
+    pub events_dropped: u64,
+    cap: EventCap,
 }
 
 fn clip(s: &str, max: usize) -> &str {
@@ -253,6 +289,19 @@ impl Store {
         Store::default()
     }
 
+    /// A store that keeps at most `max_events` events.
+    pub fn with_max_events(max_events: usize) -> Self {
+        Store {
+            cap: EventCap(max_events),
+            ..Store::default()
+        }
+    }
+
+    /// Events kept at most.
+    pub fn max_events(&self) -> usize {
+        self.cap.0
+    }
+
     pub fn len(&self) -> usize {
         self.time_ns.len()
     }
@@ -263,6 +312,10 @@ impl Store {
 
     /// Adds one record read from input `input`.
     pub fn push(&mut self, record: &Record, input: u32) {
+        if self.len() >= self.cap.0 {
+            self.events_dropped += 1;
+            return;
+        }
         let e = &record.event;
         let loc = &record.location;
         self.time_ns.push(e.time_ns.unwrap_or(NO_TIME));
@@ -289,17 +342,10 @@ impl Store {
             let v = v.unwrap_or("");
             let id = if i == Field::Message.index() {
                 let v = clip(v.trim(), MAX_MESSAGE_LEN);
-                match self.dicts[i].lookup(v) {
-                    Some(id) => id,
-                    None if v.is_empty() => 0,
-                    None if self.dicts[i].text_bytes + v.len() > MAX_MESSAGE_BYTES => {
-                        self.messages_dropped += 1;
-                        0
-                    }
-                    None => self.dicts[i].intern(v),
-                }
+                self.dicts[i].intern_within(v, MAX_MESSAGE_BYTES, &mut self.messages_dropped)
             } else {
-                self.dicts[i].intern(clip(v, MAX_VALUE_LEN))
+                let v = clip(v, MAX_VALUE_LEN);
+                self.dicts[i].intern_within(v, MAX_VALUE_BYTES, &mut self.values_dropped)
             };
             self.cols[i].push(id);
         }

@@ -2,8 +2,8 @@
 //! stream of an input, from the input's bytes fed in order (a plain file can
 //! be sliced directly; a gzip file is decoded from its start).
 
+use crate::ingest::decode::inflate_stepwise;
 use flate2::write::MultiGzDecoder;
-use std::io::Write;
 
 /// Longest raw record returned, in bytes (a longer one is cut, and says so).
 pub const MAX_RAW: u64 = 256 << 10;
@@ -64,26 +64,22 @@ impl RawExtract {
                 Ok(())
             }
             Some(dec) => {
-                let r = dec.write_all(chunk);
-                let decoded = std::mem::take(dec.get_mut());
-                self.take(&decoded);
-                r.map_err(|e| format!("corrupt gzip data: {e}"))
+                // Stepwise, and only up to the record: re-reading from a
+                // bomb never holds more than a step's output.
+                let (out, pos, end) = (&mut self.out, &mut self.pos, self.offset + self.len);
+                let offset = self.offset;
+                inflate_stepwise(dec, chunk, &mut |plain| {
+                    keep_range(out, pos, offset, end, plain);
+                    *pos < end
+                })
+                .map_err(|e| format!("corrupt gzip data: {e}"))
             }
         }
     }
 
     fn take(&mut self, decoded: &[u8]) {
-        let start = self.pos;
-        let end = start + decoded.len() as u64;
-        self.pos = end;
-        let want_end = self.offset + self.len;
-        if end <= self.offset || start >= want_end || self.done() {
-            return;
-        }
-        let from = self.offset.max(start) - start;
-        let to = want_end.min(end) - start;
-        self.out
-            .extend_from_slice(&decoded[from as usize..to as usize]);
+        let end = self.offset + self.len;
+        keep_range(&mut self.out, &mut self.pos, self.offset, end, decoded);
     }
 
     /// The record text (lossy UTF-8), noting a cut.
@@ -96,10 +92,25 @@ impl RawExtract {
     }
 }
 
+/// Appends to `out` the part of `decoded` (which starts at stream position
+/// `*pos`) that falls in `[offset, end)`, and moves `*pos` past it.
+fn keep_range(out: &mut Vec<u8>, pos: &mut u64, offset: u64, end: u64, decoded: &[u8]) {
+    let start = *pos;
+    let stop = start + decoded.len() as u64;
+    *pos = stop;
+    if stop <= offset || start >= end || out.len() as u64 >= end - offset {
+        return;
+    }
+    let from = offset.max(start) - start;
+    let to = end.min(stop) - start;
+    out.extend_from_slice(&decoded[from as usize..to as usize]);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use flate2::write::GzEncoder;
+    use std::io::Write;
 
     #[test]
     fn plain_and_gzip_give_the_same_slice() {

@@ -30,8 +30,12 @@ pub fn convert(v: Value, location: Location, out: &mut Out) -> Result<(), String
         return jsonl::convert(Format::Jsonl, v, location, out);
     }
     let mut event = match log {
-        Some(Value::String(s)) => serde_json::from_str::<Value>(s.trim())
-            .map_err(|e| format!("AKS {category} record: properties.log is not JSON: {e}"))?,
+        Some(Value::String(s)) => serde_json::from_str::<Value>(s.trim()).map_err(|e| {
+            format!(
+                "AKS {category} record: properties.log is not JSON: {}",
+                super::json_error(&e)
+            )
+        })?,
         Some(obj @ Value::Object(_)) => obj,
         _ => return Err(format!("AKS {category} record without properties.log")),
     };

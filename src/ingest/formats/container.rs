@@ -250,7 +250,8 @@ impl Parser for ContainerParser {
     fn parse(&mut self, unit: &str, location: Location, out: &mut Out) -> Result<(), String> {
         let t = unit.trim_start();
         if t.starts_with('{') {
-            let v: Value = serde_json::from_str(t).map_err(|e| format!("invalid JSON: {e}"))?;
+            let v: Value = serde_json::from_str(t)
+                .map_err(|e| format!("invalid JSON: {}", super::json_error(&e)))?;
             return self.docker(&v, location, out);
         }
         self.cri(unit, location, out)

@@ -52,8 +52,12 @@ pub fn parse_line(unit: &str, location: Location, out: &mut Out) -> Result<(), S
     if !is_timestamp(ts) {
         return Err(format!("`{}` is not a timestamp", clip(ts)));
     }
-    let mut v: Value = serde_json::from_str(rest.trim())
-        .map_err(|e| format!("invalid JSON after the timestamp: {e}"))?;
+    let mut v: Value = serde_json::from_str(rest.trim()).map_err(|e| {
+        format!(
+            "invalid JSON after the timestamp: {}",
+            super::json_error(&e)
+        )
+    })?;
     if let Some(obj) = v.as_object_mut() {
         let mut cloud = Map::new();
         cloud.insert("provider".into(), "aws".into());

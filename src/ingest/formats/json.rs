@@ -57,8 +57,10 @@ impl JsonParser {
                             match serde_json::from_str::<Value>(s.trim()) {
                                 Ok(v) => v,
                                 Err(e) => {
-                                    first_err
-                                        .get_or_insert(format!("batch element is not JSON: {e}"));
+                                    first_err.get_or_insert(format!(
+                                        "batch element is not JSON: {}",
+                                        super::json_error(&e)
+                                    ));
                                     continue;
                                 }
                             }
@@ -249,7 +251,8 @@ impl Parser for JsonParser {
             }
             return Err("not JSON".into());
         }
-        let v: Value = serde_json::from_str(t).map_err(|e| format!("invalid JSON: {e}"))?;
+        let v: Value = serde_json::from_str(t)
+            .map_err(|e| format!("invalid JSON: {}", super::json_error(&e)))?;
         self.value(v, location, out, 0)
     }
 

@@ -128,6 +128,19 @@ pub fn parser_with(format: Option<Format>, ctx: &Context) -> Box<dyn Parser> {
 }
 
 /// A string at `path` inside `v`, empty strings treated as absent.
+/// serde_json's error, said plainly where it is terse: its recursion limit
+/// (128 nested arrays/objects) otherwise reads as "recursion limit exceeded".
+pub(crate) fn json_error(e: &serde_json::Error) -> String {
+    if e.to_string().starts_with("recursion limit exceeded") {
+        format!(
+            "nested more than 128 levels deep (the JSON reader's limit) at column {}: not read",
+            e.column()
+        )
+    } else {
+        e.to_string()
+    }
+}
+
 pub(crate) fn text_at(v: &Value, path: &[&str]) -> Option<String> {
     let mut cur = v;
     for key in path {
