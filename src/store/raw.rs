@@ -1,7 +1,9 @@
 //! Re-reading one record's raw text by its byte range in the decoded
 //! stream of an input, from the input's bytes fed in order (a plain file can
-//! be sliced directly; a gzip file is decoded from its start).
+//! be sliced directly; a gzip file is decoded from its start; an archive
+//! member is found by unpacking the archive from its start).
 
+use crate::ingest::archive::{Members, Unpacker};
 use crate::ingest::decode::inflate_stepwise;
 use flate2::write::MultiGzDecoder;
 
@@ -77,6 +79,16 @@ impl RawExtract {
         }
     }
 
+    /// Ends the input: a gzip decoder gives up what it still holds (the
+    /// last record of a gzip file may be there).
+    pub fn finish(&mut self) {
+        if let Some(dec) = &mut self.gzip {
+            let _ = dec.try_finish();
+            let rest = std::mem::take(dec.get_mut());
+            self.take(&rest);
+        }
+    }
+
     fn take(&mut self, decoded: &[u8]) {
         let end = self.offset + self.len;
         keep_range(&mut self.out, &mut self.pos, self.offset, end, decoded);
@@ -89,6 +101,87 @@ impl RawExtract {
             s.push_str(&format!("\n… (cut: the record has {full_len} bytes)"));
         }
         s
+    }
+}
+
+/// Collects a record of one archive member from the archive's bytes fed in
+/// order: the member (itself plain or gzip) is found by its name inside the
+/// archive, the way the ingest named it (`archive!name`).
+pub struct MemberExtract {
+    unpacker: Unpacker,
+    target: Target,
+}
+
+/// The [`Members`] side: only the named member's bytes reach the extract.
+struct Target {
+    name: String,
+    inside: bool,
+    extract: RawExtract,
+    error: Option<String>,
+}
+
+impl Members for Target {
+    fn open(&mut self, name: Option<&str>) {
+        self.inside = name == Some(self.name.as_str());
+    }
+
+    fn data(&mut self, bytes: &[u8]) {
+        if self.inside && !self.extract.done() && self.error.is_none() {
+            self.error = self.extract.push(bytes).err();
+        }
+    }
+
+    fn close(&mut self) {
+        if std::mem::take(&mut self.inside) {
+            self.extract.finish();
+        }
+    }
+
+    fn problem(&mut self, _message: String, _truncated: bool) {}
+}
+
+impl MemberExtract {
+    /// `name` is the member's path inside the archive; `offset` and `len`
+    /// locate the record in the member's decoded stream.
+    pub fn new(name: &str, offset: u64, len: u64) -> Self {
+        MemberExtract {
+            unpacker: Unpacker::new(),
+            target: Target {
+                name: name.to_string(),
+                inside: false,
+                extract: RawExtract::new(offset, len),
+                error: None,
+            },
+        }
+    }
+
+    /// True once the wanted bytes are all collected.
+    pub fn done(&self) -> bool {
+        self.target.extract.done()
+    }
+
+    /// Feeds the next chunk of the archive as stored.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), String> {
+        self.unpacker.push(chunk, &mut self.target);
+        match &self.target.error {
+            Some(e) => Err(format!("member {}: {e}", self.target.name)),
+            None => Ok(()),
+        }
+    }
+
+    /// The record text, or why it was not found.
+    pub fn text(mut self, full_len: u64) -> Result<String, String> {
+        if !self.done() {
+            self.unpacker.finish(&mut self.target);
+        }
+        if self.done() {
+            Ok(self.target.extract.text(full_len))
+        } else {
+            Err(format!(
+                "member {} of the archive no longer holds this record (was the archive changed?)",
+                self.target.name
+            ))
+        }
     }
 }
 
@@ -136,5 +229,48 @@ mod tests {
         }
         assert!(z.is_gzip());
         assert_eq!(z.text(len).as_bytes(), want);
+
+        // The last record comes out only when the stream is finished.
+        let (offset, len) = (text.len() as u64 - 11, 10u64);
+        let mut last = RawExtract::new(offset, len);
+        last.push(&gz).unwrap();
+        last.finish();
+        assert_eq!(last.text(len), "line three");
+    }
+
+    #[test]
+    fn a_member_record_is_found_inside_a_tar_gz() {
+        use crate::generate::{support_bundle, GeneratedFile};
+        let mut enc = GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(b"zero\nfirst\nsecond line\n").unwrap();
+        let files = [
+            GeneratedFile {
+                path: "var/log/a.log".into(),
+                bytes: b"alpha\nbeta\n".to_vec(),
+            },
+            GeneratedFile {
+                path: "var/log/b.log.gz".into(),
+                bytes: enc.finish().unwrap(),
+            },
+        ];
+        let tgz = support_bundle(&files, 0);
+        for (name, offset, len, want) in [
+            ("var/log/a.log", 6, 4, "beta"),
+            ("var/log/b.log.gz", 11, 11, "second line"),
+        ] {
+            for step in [1, 7, 4096] {
+                let mut m = MemberExtract::new(name, offset, len);
+                for c in tgz.chunks(step) {
+                    m.push(c).unwrap();
+                    if m.done() {
+                        break;
+                    }
+                }
+                assert_eq!(m.text(len).unwrap(), want, "{name} in steps of {step}");
+            }
+        }
+        let mut missing = MemberExtract::new("var/log/none.log", 0, 3);
+        missing.push(&tgz).unwrap();
+        assert!(missing.text(3).unwrap_err().contains("var/log/none.log"));
     }
 }

@@ -13,7 +13,7 @@ use crate::ingest::time::YearResolver;
 use crate::protocol::{Answer, FromWorker, Request, ToWorker};
 use crate::report::Report;
 use crate::session::Session;
-use crate::store::raw::RawExtract;
+use crate::store::raw::{MemberExtract, RawExtract};
 use js_sys::{Array, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -30,8 +30,11 @@ const CHUNK: u64 = 4 << 20;
 enum Origin {
     File(File),
     Bytes(Rc<Vec<u8>>),
-    /// A member of an archive: not re-read (yet).
-    Member(String),
+    /// A member of an archive: re-read by unpacking the archive.
+    Member {
+        archive: Box<Origin>,
+        name: String,
+    },
 }
 
 struct Case {
@@ -145,11 +148,35 @@ async fn bytes_of(blob: &Blob, from: u64, to: u64) -> Result<Vec<u8>, String> {
 async fn raw(origin: &Origin, offset: u64, len: u64) -> Result<(String, Option<String>), String> {
     let mut extract = RawExtract::new(offset, len);
     match origin {
-        Origin::Member(path) => Err(format!(
-            "{path} is a member of an archive: its raw records are not re-read yet; extract the archive and drop the file to see them"
-        )),
+        Origin::Member { archive, name } => {
+            let mut member = MemberExtract::new(name, offset, len);
+            let read = match &**archive {
+                Origin::Bytes(bytes) => {
+                    member.push(bytes)?;
+                    bytes.len() as u64
+                }
+                Origin::File(file) => {
+                    let total = file.size() as u64;
+                    let mut at = 0u64;
+                    while at < total && !member.done() {
+                        let end = (at + CHUNK).min(total);
+                        member.push(&bytes_of(file, at, end).await?)?;
+                        at = end;
+                    }
+                    at
+                }
+                Origin::Member { .. } => return Err("nested archives are not re-read".into()),
+            };
+            Ok((
+                member.text(len)?,
+                Some(format!(
+                    "archive member {name}: unpacked {read} bytes of the archive from its start to reach this record"
+                )),
+            ))
+        }
         Origin::Bytes(bytes) => {
             extract.push(bytes)?;
+            extract.finish();
             Ok((extract.text(len), None))
         }
         Origin::File(file) => {
@@ -168,6 +195,7 @@ async fn raw(origin: &Origin, offset: u64, len: u64) -> Result<(String, Option<S
                 extract.push(&bytes_of(file, at, end).await?)?;
                 at = end;
             }
+            extract.finish();
             if !extract.done() {
                 return Err("the record lies past the end of the decoded file".into());
             }
@@ -321,10 +349,13 @@ fn note_origins(
 ) {
     let inputs = &analysis.inputs()[before.min(analysis.inputs().len())..];
     for input in inputs {
-        origins.push(if inputs.len() == 1 && input.path == path {
-            whole()
-        } else {
-            Origin::Member(input.path.clone())
+        // A member is named `archive!name` (see `ingest::archive`).
+        origins.push(match input.path.strip_prefix(&format!("{path}!")) {
+            Some(name) => Origin::Member {
+                archive: Box::new(whole()),
+                name: name.to_string(),
+            },
+            None => whole(),
         });
     }
 }

@@ -296,3 +296,25 @@ test('the page answers clicks while a 50 MB file is analysed', async () => {
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('evidence inside an archive member is re-read from the archive', async () => {
+  const { page, requests, problems, context } = await openPage(browser);
+  // ssh-to-kubelet's node logs arrive as a support-bundle .tar.gz.
+  await page.goto(`${origin}/#sample=ssh-to-kubelet`);
+  await page.waitForSelector('[data-testid=analysis-done]', { timeout: 120_000 });
+  await page.click('[data-testid=tab-findings]');
+  await page.fill('[data-testid=f-text]', 'SSH Brute Force');
+  await page.click('[data-testid=finding-row] >> nth=0');
+  await page.waitForSelector('.evidence-head');
+  const head = await page.textContent('.evidence-head');
+  assert.match(head, /support-bundle\.tar\.gz!.*auth\.log:\d+/, head);
+  await page.waitForFunction(() => {
+    const pre = document.querySelector('[data-testid=raw-record]');
+    return pre && pre.textContent !== 'loading…';
+  }, null, { timeout: 30_000 });
+  const raw = await page.textContent('[data-testid=raw-record]');
+  assert.match(raw, /sshd\[\d+\]: Failed password for/, raw);
+  assert.deepEqual(foreign(requests, origin), []);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
