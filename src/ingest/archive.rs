@@ -17,7 +17,7 @@
 //! (stored and deflate, data descriptors after deflate, zip64 sizes) and
 //! stops at the central directory.
 
-use super::decode::{human_bytes, inflate_stepwise, GZIP_STEP};
+use super::decode::{human_bytes, inflate_stepwise, GzipEnd, Inflater, GZIP_STEP};
 use super::limits::Limits;
 use super::{Diagnostic, InputReader, InputSummary};
 use crate::event::{Format, Record};
@@ -25,7 +25,6 @@ use crate::ingest::time::YearResolver;
 use flate2::write::MultiGzDecoder;
 use flate2::{Decompress, FlushDecompress, Status};
 use sha2::{Digest, Sha256};
-use std::io::Write;
 
 /// Members read from one archive at most.
 pub const MAX_MEMBERS: usize = 10_000;
@@ -72,7 +71,7 @@ enum State {
     Sniff(Vec<u8>),
     Plain,
     Archive {
-        gunzip: Option<Box<MultiGzDecoder<Vec<u8>>>>,
+        gunzip: Option<Box<Inflater>>,
         reader: Box<dyn ArchiveReader>,
         total: u64,
         count: usize,
@@ -135,7 +134,7 @@ impl Unpacker {
                 State::Plain
             }
             Kind::Tar { gz } => State::Archive {
-                gunzip: gz.then(|| Box::new(MultiGzDecoder::new(Vec::new()))),
+                gunzip: gz.then(Box::default),
                 reader: Box::new(TarReader::default()),
                 total: 0,
                 count: 0,
@@ -182,9 +181,10 @@ impl Unpacker {
                 let mut pieces = Vec::new();
                 match gunzip {
                     Some(gz) => {
-                        let result = gz.write_all(chunk);
-                        let plain = std::mem::take(gz.get_mut());
-                        reader.push(&plain, &mut pieces);
+                        let result = gz.push(chunk, &mut |plain| {
+                            reader.push(plain, &mut pieces);
+                            true
+                        });
                         if let Err(e) = result {
                             pieces.push(Piece::Problem(format!(
                                 "corrupt gzip data around the tar: {e}"
@@ -275,13 +275,18 @@ impl Unpacker {
         } = &mut self.state
         {
             if let Some(mut gz) = gunzip.take() {
-                let result = gz.try_finish();
-                let plain = std::mem::take(gz.get_mut());
-                reader.push(&plain, &mut pieces);
-                if result.is_err() {
-                    pieces.push(Piece::Problem(
+                let result = gz.finish(&mut |plain| {
+                    reader.push(plain, &mut pieces);
+                    true
+                });
+                match result {
+                    Ok(()) => {}
+                    Err(GzipEnd::Corrupt(e)) => pieces.push(Piece::Problem(format!(
+                        "corrupt gzip data around the tar: {e}"
+                    ))),
+                    Err(GzipEnd::Truncated) => pieces.push(Piece::Problem(
                         "gzip stream around the tar is truncated".into(),
-                    ));
+                    )),
                 }
             }
             reader.finish(&mut pieces);

@@ -22,18 +22,98 @@ pub fn inflate_stepwise(
     emit: &mut dyn FnMut(&[u8]) -> bool,
 ) -> std::io::Result<()> {
     for step in chunk.chunks(GZIP_STEP) {
-        let result = gz.write_all(step);
-        let plain = std::mem::take(gz.get_mut());
-        let go_on = plain.is_empty() || emit(&plain);
-        // Hand the buffer back so its capacity is reused.
-        *gz.get_mut() = plain;
-        gz.get_mut().clear();
-        result?;
-        if !go_on {
+        if !inflate_step(gz, step, emit)? {
             break;
         }
     }
     Ok(())
+}
+
+/// Inflates one step; false when `emit` asked to stop.
+fn inflate_step(
+    gz: &mut MultiGzDecoder<Vec<u8>>,
+    step: &[u8],
+    emit: &mut dyn FnMut(&[u8]) -> bool,
+) -> std::io::Result<bool> {
+    let result = gz.write_all(step);
+    let plain = std::mem::take(gz.get_mut());
+    let go_on = plain.is_empty() || emit(&plain);
+    // Hand the buffer back so its capacity is reused.
+    *gz.get_mut() = plain;
+    gz.get_mut().clear();
+    result?;
+    Ok(go_on)
+}
+
+/// A gzip stream inflated in [`GZIP_STEP`] steps counted from the stream's
+/// start, not from the caller's chunks: flate2 drops the output of a write
+/// that fails, so with chunk-relative steps how much comes out before
+/// corrupt data would depend on where the file was cut into chunks.
+#[derive(Default)]
+pub struct Inflater {
+    gz: Option<MultiGzDecoder<Vec<u8>>>,
+    /// Input of the step not yet complete (less than [`GZIP_STEP`] bytes).
+    pending: Vec<u8>,
+}
+
+impl Inflater {
+    fn gz(&mut self) -> &mut MultiGzDecoder<Vec<u8>> {
+        self.gz
+            .get_or_insert_with(|| MultiGzDecoder::new(Vec::new()))
+    }
+
+    /// Inflates `chunk`, handing plain bytes to `emit` (false stops early,
+    /// see [`inflate_stepwise`]); up to one step of input waits for the
+    /// next chunk or [`Inflater::finish`].
+    pub fn push(
+        &mut self,
+        mut chunk: &[u8],
+        emit: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> std::io::Result<()> {
+        if !self.pending.is_empty() {
+            let take = (GZIP_STEP - self.pending.len()).min(chunk.len());
+            self.pending.extend_from_slice(&chunk[..take]);
+            chunk = &chunk[take..];
+            if self.pending.len() < GZIP_STEP {
+                return Ok(());
+            }
+            let step = std::mem::take(&mut self.pending);
+            if !inflate_step(self.gz(), &step, emit)? {
+                return Ok(());
+            }
+        }
+        let whole = chunk.len() - chunk.len() % GZIP_STEP;
+        for step in chunk[..whole].chunks(GZIP_STEP) {
+            if !inflate_step(self.gz(), step, emit)? {
+                return Ok(());
+            }
+        }
+        self.pending.extend_from_slice(&chunk[whole..]);
+        Ok(())
+    }
+
+    /// Ends the stream: the waiting input, then what the decoder holds.
+    pub fn finish(&mut self, emit: &mut dyn FnMut(&[u8]) -> bool) -> Result<(), GzipEnd> {
+        let step = std::mem::take(&mut self.pending);
+        if !step.is_empty() && !inflate_step(self.gz(), &step, emit).map_err(GzipEnd::Corrupt)? {
+            return Ok(());
+        }
+        let gz = self.gz();
+        let result = gz.try_finish();
+        let rest = std::mem::take(gz.get_mut());
+        if !rest.is_empty() {
+            emit(&rest);
+        }
+        result.map_err(|_| GzipEnd::Truncated)
+    }
+}
+
+/// How a gzip stream ended badly.
+pub enum GzipEnd {
+    /// Its last bytes are not valid deflate data.
+    Corrupt(std::io::Error),
+    /// It stops before its end.
+    Truncated,
 }
 
 /// The message when an input expands past `max` decoded bytes.
@@ -66,7 +146,7 @@ enum State {
     Undecided(Vec<u8>),
     Plain,
     Gzip {
-        inner: Box<MultiGzDecoder<Vec<u8>>>,
+        inner: Box<Inflater>,
         produced: u64,
         failed: bool,
     },
@@ -96,7 +176,7 @@ impl Decoder {
             let head = std::mem::take(head);
             self.state = if head.starts_with(&[0x1f, 0x8b]) {
                 State::Gzip {
-                    inner: Box::new(MultiGzDecoder::new(Vec::new())),
+                    inner: Box::default(),
                     produced: 0,
                     failed: false,
                 }
@@ -120,7 +200,7 @@ impl Decoder {
                     return Ok(());
                 }
                 let mut over = false;
-                let result = inflate_stepwise(inner, chunk, &mut |plain| {
+                let result = inner.push(chunk, &mut |plain| {
                     over = !take_within(max, produced, plain, emit);
                     !over
                 });
@@ -155,14 +235,22 @@ impl Decoder {
                 if *failed {
                     return Ok(());
                 }
-                let result = inner.try_finish();
-                let rest = std::mem::take(inner.get_mut());
-                if !take_within(max, produced, &rest, emit) {
+                let mut over = false;
+                let result = inner.finish(&mut |plain| {
+                    over = !take_within(max, produced, plain, emit);
+                    !over
+                });
+                if over {
                     *failed = true;
                     return Err(bomb_message(max));
                 }
-                result.map_err(|_| {
-                    format!("gzip stream is truncated: it ends after {produced} decoded bytes")
+                result.map_err(|end| match end {
+                    GzipEnd::Corrupt(e) => {
+                        format!("corrupt gzip data after {produced} decoded bytes: {e}")
+                    }
+                    GzipEnd::Truncated => {
+                        format!("gzip stream is truncated: it ends after {produced} decoded bytes")
+                    }
                 })
             }
         }
