@@ -501,15 +501,9 @@ fn read_files(
         let started = Instant::now();
         let mut last_shown = started;
         let mut read: u64 = 0;
-        loop {
-            let n = f
-                .read(&mut buf)
-                .map_err(|e| format!("cannot read {display}: {e}"))?;
-            if n == 0 {
-                break;
-            }
-            feed(Feed::Chunk(&buf[..n]));
-            read += n as u64;
+        read_chunks(&mut f, &display, &mut buf, &mut |chunk| {
+            feed(Feed::Chunk(chunk));
+            read += chunk.len() as u64;
             if progress && stderr_tty && last_shown.elapsed() >= Duration::from_millis(250) {
                 last_shown = Instant::now();
                 eprint!(
@@ -517,7 +511,7 @@ fn read_files(
                     progress_line(&display, read, started.elapsed())
                 );
             }
-        }
+        })?;
         feed(Feed::Close);
         if progress {
             let clear = if stderr_tty { "\r\x1b[2K" } else { "" };
@@ -906,15 +900,9 @@ fn patterns(args: PatternsArgs) -> Result<ExitCode, String> {
         let display = file.display().to_string();
         let mut f = std::fs::File::open(file).map_err(|e| format!("cannot open {display}: {e}"))?;
         scan.open_source(&display);
-        loop {
-            let n = f
-                .read(&mut buf)
-                .map_err(|e| format!("cannot read {display}: {e}"))?;
-            if n == 0 {
-                break;
-            }
-            scan.push_source(&buf[..n]);
-        }
+        read_chunks(&mut f, &display, &mut buf, &mut |chunk| {
+            scan.push_source(chunk)
+        })?;
     }
     let report = scan.finish();
     for problem in &report.problems {
@@ -933,6 +921,25 @@ fn patterns(args: PatternsArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Hands `f`'s bytes to `push` one `buf`-sized chunk at a time: no input
+/// is ever held whole.
+fn read_chunks(
+    f: &mut std::fs::File,
+    display: &str,
+    buf: &mut [u8],
+    push: &mut dyn FnMut(&[u8]),
+) -> Result<(), String> {
+    loop {
+        let n = f
+            .read(buf)
+            .map_err(|e| format!("cannot read {display}: {e}"))?;
+        if n == 0 {
+            return Ok(());
+        }
+        push(&buf[..n]);
+    }
+}
+
 /// Reads the logs into an analysis with an event store (no rules: hunting
 /// looks at events, not findings).
 fn load_events(logs: &HuntLogs) -> Result<(Analysis, String), String> {
@@ -947,15 +954,9 @@ fn load_events(logs: &HuntLogs) -> Result<(Analysis, String), String> {
         let mut f = std::fs::File::open(file).map_err(|e| format!("cannot open {display}: {e}"))?;
         analysis.set_years(year_source(logs.year, &f));
         analysis.open(&display, None);
-        loop {
-            let n = f
-                .read(&mut buf)
-                .map_err(|e| format!("cannot read {display}: {e}"))?;
-            if n == 0 {
-                break;
-            }
-            analysis.push(&buf[..n]);
-        }
+        read_chunks(&mut f, &display, &mut buf, &mut |chunk| {
+            analysis.push(chunk)
+        })?;
         analysis.close();
     }
     analysis.finish();

@@ -4,7 +4,8 @@
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{
-    Document, Element, Event, EventTarget, HtmlElement, HtmlInputElement, HtmlSelectElement,
+    CanvasRenderingContext2d, Document, Element, Event, EventTarget, HtmlCanvasElement,
+    HtmlElement, HtmlInputElement, HtmlSelectElement,
 };
 
 pub fn document() -> Document {
@@ -161,4 +162,28 @@ pub fn duration(seconds: u64) -> String {
         60..=3599 => format!("{} min {} s", seconds / 60, seconds % 60),
         _ => format!("{} h {} min", seconds / 3600, seconds % 3600 / 60),
     }
+}
+
+/// Sizes `c`'s backing store to its box at the device pixel ratio and
+/// returns its 2D context scaled to CSS pixels, with the box's width and
+/// height (None when the canvas has no 2D context).
+pub fn fit_canvas(c: &HtmlCanvasElement) -> Option<(CanvasRenderingContext2d, f64, f64)> {
+    let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
+    let (cw, ch) = (
+        c.client_width().max(1) as f64,
+        c.client_height().max(1) as f64,
+    );
+    let (pw, ph) = ((cw * dpr) as u32, (ch * dpr) as u32);
+    if c.width() != pw || c.height() != ph {
+        c.set_width(pw);
+        c.set_height(ph);
+    }
+    let ctx = c
+        .get_context("2d")
+        .ok()
+        .flatten()?
+        .dyn_into::<CanvasRenderingContext2d>()
+        .ok()?;
+    let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
+    Some((ctx, cw, ch))
 }

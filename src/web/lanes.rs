@@ -5,12 +5,14 @@
 //! case size. A lane's label (text content, never HTML) filters by it.
 
 use super::app::{self, ask, with};
-use super::dom::{attr, by_id, child, clear, on, select_value, target_closest, thousands};
+use super::dom::{
+    attr, by_id, child, clear, fit_canvas, on, select_value, target_closest, thousands,
+};
 use crate::protocol::{Answer, ToWorker};
 use crate::store::query::term;
 use crate::store::Lanes;
 use wasm_bindgen::JsCast;
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+use web_sys::HtmlCanvasElement;
 
 /// Lanes shown at most.
 const TOP: usize = 8;
@@ -109,26 +111,9 @@ fn labels(lanes: Option<&Lanes>) {
 
 /// Draws the strips over the time range `(a, b)`, from the bins at hand.
 pub fn draw(view: (i64, i64), colour: &str, line: &str, panel: &str) {
-    let c = canvas();
-    let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
-    let (cw, ch) = (
-        c.client_width().max(1) as f64,
-        c.client_height().max(1) as f64,
-    );
-    let (pw, ph) = ((cw * dpr) as u32, (ch * dpr) as u32);
-    if c.width() != pw || c.height() != ph {
-        c.set_width(pw);
-        c.set_height(ph);
-    }
-    let Some(ctx) = c
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|x| x.dyn_into::<CanvasRenderingContext2d>().ok())
-    else {
+    let Some((ctx, cw, ch)) = fit_canvas(&canvas()) else {
         return;
     };
-    let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
     ctx.set_fill_style_str(panel);
     ctx.fill_rect(0.0, 0.0, cw, ch);
     let (a, b) = view;

@@ -7,7 +7,7 @@
 //! touches no event.
 
 use super::app::{self, ask, with};
-use super::dom::{attr, by_id, child, clear, document, on, select_value};
+use super::dom::{attr, by_id, child, clear, document, fit_canvas, on, select_value};
 use super::lanes::{self, LaneState};
 use super::marks::{Marks, Pick};
 use super::perf;
@@ -17,7 +17,7 @@ use crate::report::Report;
 use crate::store::query::without_time;
 use crate::store::{Histogram, StackBy};
 use wasm_bindgen::JsCast;
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, MouseEvent, WheelEvent};
+use web_sys::{HtmlCanvasElement, MouseEvent, WheelEvent};
 
 const PALETTE: [&str; 10] = [
     "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7",
@@ -426,25 +426,9 @@ pub fn draw() {
     }
     perf::start("spoor:timeline-draw");
     let c = canvas();
-    let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
-    let (cw, chh) = (
-        c.client_width().max(1) as f64,
-        c.client_height().max(1) as f64,
-    );
-    let (pw, ph) = ((cw * dpr) as u32, (chh * dpr) as u32);
-    if c.width() != pw || c.height() != ph {
-        c.set_width(pw);
-        c.set_height(ph);
-    }
-    let Some(ctx) = c
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|x| x.dyn_into::<CanvasRenderingContext2d>().ok())
-    else {
+    let Some((ctx, cw, chh)) = fit_canvas(&c) else {
         return;
     };
-    let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
     let theme = Theme::now();
     let panel = theme.colour("--panel");
     ctx.set_fill_style_str(&panel);
