@@ -4,8 +4,7 @@
 //! member is found by unpacking the archive from its start).
 
 use crate::ingest::archive::{Members, Unpacker};
-use crate::ingest::decode::inflate_stepwise;
-use flate2::write::MultiGzDecoder;
+use crate::ingest::decode::Inflater;
 
 /// Longest raw record returned, in bytes (a longer one is cut, and says so).
 pub const MAX_RAW: u64 = 256 << 10;
@@ -17,7 +16,7 @@ pub struct RawExtract {
     len: u64,
     /// Decoded bytes seen so far.
     pos: u64,
-    gzip: Option<Box<MultiGzDecoder<Vec<u8>>>>,
+    gzip: Option<Box<Inflater>>,
     decided: bool,
     out: Vec<u8>,
 }
@@ -57,41 +56,36 @@ impl RawExtract {
         if !self.decided {
             self.decided = true;
             if chunk.starts_with(&[0x1f, 0x8b]) {
-                self.gzip = Some(Box::new(MultiGzDecoder::new(Vec::new())));
+                self.gzip = Some(Box::default());
             }
         }
         match &mut self.gzip {
             None => {
-                self.take(chunk);
+                collector(&mut self.out, &mut self.pos, self.offset, self.len)(chunk);
                 Ok(())
             }
             Some(dec) => {
                 // Stepwise, and only up to the record: re-reading from a
                 // bomb never holds more than a step's output.
-                let (out, pos, end) = (&mut self.out, &mut self.pos, self.offset + self.len);
-                let offset = self.offset;
-                inflate_stepwise(dec, chunk, &mut |plain| {
-                    keep_range(out, pos, offset, end, plain);
-                    *pos < end
-                })
-                .map_err(|e| format!("corrupt gzip data: {e}"))
+                let mut keep = collector(&mut self.out, &mut self.pos, self.offset, self.len);
+                dec.push(chunk, &mut keep)
+                    .map_err(|e| format!("corrupt gzip data: {e}"))
             }
         }
     }
 
     /// Ends the input: a gzip decoder gives up what it still holds (the
-    /// last record of a gzip file may be there).
+    /// last record of a gzip file may be there). A stream cut short keeps
+    /// what came before the cut, which [`RawExtract::done`] then judges.
     pub fn finish(&mut self) {
         if let Some(dec) = &mut self.gzip {
-            let _ = dec.try_finish();
-            let rest = std::mem::take(dec.get_mut());
-            self.take(&rest);
+            let _ = dec.finish(&mut collector(
+                &mut self.out,
+                &mut self.pos,
+                self.offset,
+                self.len,
+            ));
         }
-    }
-
-    fn take(&mut self, decoded: &[u8]) {
-        let end = self.offset + self.len;
-        keep_range(&mut self.out, &mut self.pos, self.offset, end, decoded);
     }
 
     /// The record text (lossy UTF-8), noting a cut.
@@ -185,6 +179,20 @@ impl MemberExtract {
     }
 }
 
+/// What decoded pieces go through: [`keep_range`] of `[offset, offset +
+/// len)`, asking for no more once past it.
+fn collector<'a>(
+    out: &'a mut Vec<u8>,
+    pos: &'a mut u64,
+    offset: u64,
+    len: u64,
+) -> impl FnMut(&[u8]) -> bool + 'a {
+    move |plain| {
+        keep_range(out, pos, offset, offset + len, plain);
+        *pos < offset + len
+    }
+}
+
 /// Appends to `out` the part of `decoded` (which starts at stream position
 /// `*pos`) that falls in `[offset, end)`, and moves `*pos` past it.
 fn keep_range(out: &mut Vec<u8>, pos: &mut u64, offset: u64, end: u64, decoded: &[u8]) {
@@ -227,6 +235,7 @@ mod tests {
                 break;
             }
         }
+        z.finish();
         assert!(z.is_gzip());
         assert_eq!(z.text(len).as_bytes(), want);
 

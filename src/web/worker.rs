@@ -144,9 +144,27 @@ async fn bytes_of(blob: &Blob, from: u64, to: u64) -> Result<Vec<u8>, String> {
     Ok(Uint8Array::new(&array).to_vec())
 }
 
+/// Feeds `file` from its start to `push` in [`CHUNK`] slices until `push`
+/// says it has what it needs (or the file ends); the bytes read.
+async fn read_until(
+    file: &File,
+    push: &mut dyn FnMut(&[u8]) -> Result<bool, String>,
+) -> Result<u64, String> {
+    let total = file.size() as u64;
+    let mut at = 0u64;
+    while at < total {
+        let end = (at + CHUNK).min(total);
+        let done = push(&bytes_of(file, at, end).await?)?;
+        at = end;
+        if done {
+            break;
+        }
+    }
+    Ok(at)
+}
+
 /// The raw text of `[offset, offset+len)` in the decoded input.
 async fn raw(origin: &Origin, offset: u64, len: u64) -> Result<(String, Option<String>), String> {
-    let mut extract = RawExtract::new(offset, len);
     match origin {
         Origin::Member { archive, name } => {
             let mut member = MemberExtract::new(name, offset, len);
@@ -156,14 +174,11 @@ async fn raw(origin: &Origin, offset: u64, len: u64) -> Result<(String, Option<S
                     bytes.len() as u64
                 }
                 Origin::File(file) => {
-                    let total = file.size() as u64;
-                    let mut at = 0u64;
-                    while at < total && !member.done() {
-                        let end = (at + CHUNK).min(total);
-                        member.push(&bytes_of(file, at, end).await?)?;
-                        at = end;
-                    }
-                    at
+                    read_until(file, &mut |chunk| {
+                        member.push(chunk)?;
+                        Ok(member.done())
+                    })
+                    .await?
                 }
                 Origin::Member { .. } => return Err("nested archives are not re-read".into()),
             };
@@ -175,6 +190,7 @@ async fn raw(origin: &Origin, offset: u64, len: u64) -> Result<(String, Option<S
             ))
         }
         Origin::Bytes(bytes) => {
+            let mut extract = RawExtract::new(offset, len);
             extract.push(bytes)?;
             extract.finish();
             Ok((extract.text(len), None))
@@ -188,13 +204,12 @@ async fn raw(origin: &Origin, offset: u64, len: u64) -> Result<(String, Option<S
                 plain.push(&bytes)?;
                 return Ok((plain.text(len), None));
             }
-            let total = file.size() as u64;
-            let mut at = 0u64;
-            while at < total && !extract.done() {
-                let end = (at + CHUNK).min(total);
-                extract.push(&bytes_of(file, at, end).await?)?;
-                at = end;
-            }
+            let mut extract = RawExtract::new(offset, len);
+            let at = read_until(file, &mut |chunk| {
+                extract.push(chunk)?;
+                Ok(extract.done())
+            })
+            .await?;
             extract.finish();
             if !extract.done() {
                 return Err("the record lies past the end of the decoded file".into());
@@ -203,7 +218,8 @@ async fn raw(origin: &Origin, offset: u64, len: u64) -> Result<(String, Option<S
                 extract.text(len),
                 Some(format!(
                     "gzip input: decoded {} of {} compressed bytes from the start to reach this record",
-                    at, total
+                    at,
+                    file.size() as u64
                 )),
             ))
         }
