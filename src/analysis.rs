@@ -5,15 +5,19 @@
 //! bytes in chunks and closes it. Nothing here waits or reads files.
 
 use crate::correlate::Correlator;
-use crate::detect::{Detector, Finding, RuleFailure, RuleInfo, RuleSource};
+use crate::detect::{Detector, Finding, Lanes, RuleFailure, RuleInfo, RuleSource};
 use crate::event::{Format, Record};
 use crate::ingest::archive::Source;
 use crate::ingest::time::YearResolver;
 use crate::ingest::InputSummary;
 use crate::report::{Filter, RuleDoc};
 use crate::store::Store;
+use rsigma_eval::EvaluationResult;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 /// Counts over all events of a case, for the overview.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -42,12 +46,51 @@ impl Summary {
 }
 
 /// What a reading thread hands to the analysis, in input order (see
-/// [`Analysis::take_read`]): records of the input being read, each with the
-/// ordinal of its archive member (0 for a plain input), then the input's
-/// summaries when it closes.
+/// [`Analysis::take_read`]): records of the input being read, then the
+/// input's summaries when it closes.
 pub enum Read {
-    Records(Vec<(Record, u32)>),
+    Records(Arc<Batch>),
     Closed(Vec<InputSummary>),
+}
+
+/// Records read from one chunk, each with the ordinal of its archive member
+/// (0 for a plain input), and their rule matches. Any thread holding the
+/// batch can evaluate its records ([`Batch::evaluate`]): the rules are most
+/// of the work and need no order, so the reading thread and the analysing
+/// thread share them record by record, and the analysis then takes the
+/// matches in order.
+pub struct Batch {
+    records: Vec<(Record, u32)>,
+    /// The next record no thread has claimed yet.
+    next: AtomicUsize,
+    /// Set once per record by the thread that claimed it; `None` if the
+    /// rules panicked on it.
+    matches: Vec<OnceLock<Option<Vec<EvaluationResult>>>>,
+}
+
+impl Batch {
+    pub fn new(records: Vec<(Record, u32)>) -> Self {
+        let matches = records.iter().map(|_| OnceLock::new()).collect();
+        Batch {
+            records,
+            next: AtomicUsize::new(0),
+            matches,
+        }
+    }
+
+    /// Evaluates unclaimed records until every record is claimed.
+    pub fn evaluate(&self, lanes: &Lanes) {
+        loop {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            let Some((record, _)) = self.records.get(i) else {
+                return;
+            };
+            // A panic must still fill the slot, or the analysing thread
+            // would wait for it forever; it panics in its turn instead.
+            let matches = panic::catch_unwind(AssertUnwindSafe(|| lanes.evaluate(record)));
+            let _ = self.matches[i].set(matches.ok());
+        }
+    }
 }
 
 pub struct Analysis {
@@ -170,17 +213,28 @@ impl Analysis {
         }
     }
 
+    /// The single-event rules, for [`Batch::evaluate`] on other threads.
+    pub fn lanes(&self) -> Arc<Lanes> {
+        self.detector.lanes()
+    }
+
     /// Takes what another thread read with its own [`Source`], so parsing
-    /// and detection run on two cores. The same reads in the same order
-    /// give the same analysis as [`Analysis::open`]/`push`/`close`. The
-    /// records stay the caller's: it can hand them back to the reading
-    /// thread to be freed there, where they were allocated.
+    /// and the rules run on two cores. This thread evaluates the batch's
+    /// records that no other thread has claimed, waits for the rest, and
+    /// takes them in order: the same reads in the same order give the same
+    /// analysis as [`Analysis::open`]/`push`/`close`. The records stay the
+    /// caller's: it can hand them back to the reading thread to be freed
+    /// there, where they were allocated.
     pub fn take_read(&mut self, read: &Read) {
         let base = self.inputs.len() as u32;
         match read {
-            Read::Records(records) => {
-                for (record, member) in records {
-                    self.take(record, base + member);
+            Read::Records(batch) => {
+                batch.evaluate(&self.detector.lanes());
+                for ((record, member), matches) in batch.records.iter().zip(&batch.matches) {
+                    let Some(matches) = matches.wait().clone() else {
+                        panic!("the rules failed on line {}", record.location.line);
+                    };
+                    self.take_matched(record, base + member, matches);
                 }
             }
             Read::Closed(summaries) => self.inputs.extend(summaries.iter().cloned()),
@@ -188,16 +242,37 @@ impl Analysis {
     }
 
     fn take(&mut self, record: &Record, input: u32) {
+        if !self.admit(record, input) {
+            return;
+        }
+        let found = self.detector.observe(record, input);
+        self.keep_findings(record, input, found);
+    }
+
+    /// [`Analysis::take`] with the record's rule matches already evaluated.
+    fn take_matched(&mut self, record: &Record, input: u32, matches: Vec<EvaluationResult>) {
+        if !self.admit(record, input) {
+            return;
+        }
+        let found = self.detector.conclude(record, input, matches);
+        self.keep_findings(record, input, found);
+    }
+
+    /// Counts, correlates and stores a record the filter admits.
+    fn admit(&mut self, record: &Record, input: u32) -> bool {
         if !self.filter.admits_time(record.event.time_ns) {
             self.skipped_events += 1;
-            return;
+            return false;
         }
         self.summary.count(record);
         self.correlation.observe(record, input);
         if let Some(store) = &mut self.store {
             store.push(record, input);
         }
-        let found = self.detector.observe(record, input);
+        true
+    }
+
+    fn keep_findings(&mut self, record: &Record, input: u32, found: Vec<Finding>) {
         for f in &found {
             self.correlation.finding(f, record, input);
         }

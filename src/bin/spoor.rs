@@ -3,9 +3,9 @@
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand, ValueEnum};
-use spoor::analysis::{Analysis, Read};
+use spoor::analysis::{Analysis, Batch, Read};
 use spoor::detect::{self, RuleSource};
-use spoor::event::Format;
+use spoor::event::{Format, Record};
 use spoor::ingest::archive::Source;
 use spoor::ingest::time::{format_rfc3339, parse_rfc3339, YearResolver};
 use spoor::report::{
@@ -14,6 +14,7 @@ use spoor::report::{
 use std::io::{IsTerminal, Read as _, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Bytes read per chunk: large enough to amortise calls, small enough to
@@ -526,13 +527,15 @@ fn read_files(
 
 /// Two cores: a thread reads, hashes and parses the files (each with its
 /// own [`Source`]) and hands the records over one chunk's worth at a time;
-/// this thread runs detection and correlation on them in the same order,
-/// so the report is the same as with one thread.
+/// both threads run the rules over them (whichever is free takes the next
+/// record), and this thread correlates them in the same order, so the
+/// report is the same as with one thread.
 fn read_on_a_thread(
     files: &[PathBuf],
     args: &ScanArgs,
     analysis: &mut Analysis,
 ) -> Result<(), String> {
+    let lanes = analysis.lanes();
     // A few chunks in flight keep both threads busy with bounded memory.
     let (send, receive) = std::sync::mpsc::sync_channel::<Read>(4);
     // Taken records go back to be freed by the thread that allocated them:
@@ -543,8 +546,11 @@ fn read_on_a_thread(
             let mut source: Option<Source> = None;
             let mut records = Vec::new();
             // A send fails only when the receiver has gone (it stopped).
-            let hand_over = |read: Read| {
-                let _ = send.send(read);
+            let hand_over = |records: Vec<(Record, u32)>| {
+                let batch = Arc::new(Batch::new(records));
+                let _ = send.send(Read::Records(Arc::clone(&batch)));
+                batch.evaluate(&lanes);
+                drop(batch);
                 taken.try_iter().for_each(drop);
             };
             read_files(files, args, &mut |feed| {
@@ -560,13 +566,13 @@ fn read_on_a_thread(
                     Feed::Close => {
                         if let Some(s) = source.take() {
                             let summaries = s.finish(&mut |r, m| records.push((r, m)));
-                            hand_over(Read::Records(std::mem::take(&mut records)));
-                            hand_over(Read::Closed(summaries));
+                            hand_over(std::mem::take(&mut records));
+                            let _ = send.send(Read::Closed(summaries));
                         }
                     }
                 }
                 if !records.is_empty() {
-                    hand_over(Read::Records(std::mem::take(&mut records)));
+                    hand_over(std::mem::take(&mut records));
                 }
             })
         });

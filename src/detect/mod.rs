@@ -31,6 +31,7 @@ pub use builtin::{builtin_sources, BUILTIN, KUBERNETES_AUDIT_PIPELINE};
 pub use route::{Family, Route};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use rsigma_eval::{
     apply_pipelines, compile_rule, parse_pipeline, CorrelationConfig, CorrelationEngine,
@@ -184,9 +185,36 @@ struct RuleMeta {
     families: Vec<Family>,
 }
 
+/// The single-event half of detection: every rule's own match, with no
+/// state kept between records, so any thread may evaluate any record (see
+/// [`Detector::lanes`]). Correlation, which needs the records in order,
+/// stays in the [`Detector`].
+pub struct Lanes(Vec<Lane>);
+
+impl Lanes {
+    /// The matches of the rules whose route accepts the record.
+    pub fn evaluate(&self, record: &Record) -> Vec<EvaluationResult> {
+        // Single-event engines never ask for the event's reference (events
+        // are not included in results), so the input number is moot here.
+        let event = RecordEvent::new(record, 0);
+        let program = if Family::NodeLog.accepts(record.format) {
+            route::record_program(record)
+        } else {
+            None
+        };
+        let mut detections: Vec<EvaluationResult> = Vec::new();
+        for lane in &self.0 {
+            if lane.route.accepts(record.format, program) {
+                detections.extend(lane.engine.evaluate(&event));
+            }
+        }
+        detections
+    }
+}
+
 /// Runs a set of Sigma rules over records.
 pub struct Detector {
-    lanes: Vec<Lane>,
+    lanes: Arc<Lanes>,
     correlation: Option<CorrelationEngine>,
     rules: Vec<RuleMeta>,
     /// Ids of rules referenced only by `generate: false` correlations:
@@ -377,7 +405,7 @@ impl Detector {
 
         (
             Detector {
-                lanes,
+                lanes: Arc::new(Lanes(lanes)),
                 correlation,
                 rules: metas,
                 correlation_only,
@@ -447,24 +475,32 @@ impl Detector {
     /// Run the rules over one record: its detections, then any correlation
     /// that completes on it.
     pub fn observe(&mut self, record: &Record, input: u32) -> Vec<Finding> {
-        let event = RecordEvent::new(record, input);
-        let program = if Family::NodeLog.accepts(record.format) {
-            route::record_program(record)
-        } else {
-            None
-        };
-        let mut detections: Vec<EvaluationResult> = Vec::new();
-        for lane in &self.lanes {
-            if lane.route.accepts(record.format, program) {
-                detections.extend(lane.engine.evaluate(&event));
-            }
-        }
+        let detections = self.lanes.evaluate(record);
+        self.conclude(record, input, detections)
+    }
+
+    /// The single-event rules, to evaluate records on other threads; their
+    /// matches come back through [`Detector::conclude`] in record order.
+    pub fn lanes(&self) -> Arc<Lanes> {
+        Arc::clone(&self.lanes)
+    }
+
+    /// The findings of one record from its rule matches
+    /// ([`Lanes::evaluate`]): the detections, then any correlation that
+    /// completes on it. Records must come in order.
+    pub fn conclude(
+        &mut self,
+        record: &Record,
+        input: u32,
+        detections: Vec<EvaluationResult>,
+    ) -> Vec<Finding> {
         if detections.is_empty() {
             // Correlations only move on detections.
             return Vec::new();
         }
         let results = match (&mut self.correlation, record.event.time_ns) {
             (Some(engine), Some(ns)) => {
+                let event = RecordEvent::new(record, input);
                 engine.process_with_detections(&event, detections, ns.div_euclid(1_000_000_000))
             }
             _ => detections,
