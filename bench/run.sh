@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Throughput and memory of `spoor scan` beside its peers, in one run on the
 # same corpus, so ratios hold on a noisy shared machine.
-#   bench/run.sh [SCALE_BYTES]      (default 1 GiB of generated logs)
-# Writes bench/corpus/ (ignored by git) and prints a Markdown table. The
+#   bench/run.sh [SCALE_BYTES]
+# SCALE_BYTES (default 1.5 GiB) goes to `spoor generate --scale`: the case
+# it writes is the mixed-source corpus, and its audit log (about two thirds
+# of it: 1 GiB by default) the audit corpus.
+# Writes bench/corpus/ (ignored by git) and prints Markdown tables. The
 # peer, the rsigma CLI 0.23.0, is built once into target/peer/ (about ten
 # minutes); set RSIGMA=/path/to/rsigma to use another build of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scale=${1:-1073741824}
+scale=${1:-1610612736}
 corpus=bench/corpus
 sigma=../shared/sigma/application/kubernetes
 
@@ -19,10 +22,12 @@ if [ ! -x "$rsigma" ]; then
   CARGO_TARGET_DIR=target/peer/build cargo install rsigma --version 0.23.0 --locked --root target/peer >&2
 fi
 
-if [ ! -f "$corpus/.scale-$scale" ]; then
+# The scale the corpus was made with, beside it (not in it: it is scanned).
+stamp=$corpus.scale
+if [ "$(cat "$stamp" 2>/dev/null)" != "$scale" ]; then
   rm -rf "$corpus"
   "$spoor" generate --scenario anonymous-to-admin --seed 7 --scale "$scale" --out "$corpus" >&2
-  touch "$corpus/.scale-$scale"
+  echo "$scale" >"$stamp"
 fi
 audit="$corpus/kube-apiserver/audit.log"
 bytes=$(stat -c %s "$audit")
@@ -37,7 +42,8 @@ mkdir -p "$rules/builtin"
 cp -r "$sigma" "$rules/sigmahq"
 
 # name command...: one table row; wall and CPU (user+sys) seconds, MiB/s of
-# CPU time and of wall time, peak RSS.
+# CPU time and of wall time, peak RSS. Wall and CPU seconds are kept in
+# wall_<key> and cpu_<key> for the ratios (key: the name's first word).
 measure() {
   local name=$1
   shift
@@ -46,13 +52,38 @@ measure() {
   read -r wall user sys rss <<<"$out"
   awk -v n="$name" -v b="$bytes" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" \
     'BEGIN { c = u + s; printf "| %s | %.2f | %.2f | %.0f | %.0f | %.1f |\n", n, w, c, b/1048576/c, b/1048576/w, r/1024 }'
+  last_wall=$wall
+  last_cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')
 }
 
-echo "Corpus: $audit, $((bytes / 1048576)) MiB of audit JSON lines; $(nproc) cores"
+# ratio A B: A / B to two decimals.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+echo "Audit corpus: $audit, $((bytes / 1048576)) MiB of audit JSON lines; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| run | wall s | cpu s | MiB/s (cpu) | MiB/s (wall) | peak RSS MiB |"
 echo "|---|---|---|---|---|---|"
 measure "lean serde pass (floor)" target/release/examples/lean_pass "$audit"
+lean_cpu=$last_cpu
 measure "spoor scan --threads 1" "$spoor" scan "$audit" --rules "$sigma" --format json --threads 1
+one_wall=$last_wall one_cpu=$last_cpu
 measure "spoor scan --threads 2" "$spoor" scan "$audit" --rules "$sigma" --format json --threads 2
+two_wall=$last_wall
 measure "rsigma 0.23.0 engine eval" "$rsigma" engine eval -r "$rules" -e "@$audit"
+rsigma_cpu=$last_cpu
+echo
+echo "Ratios (targets in issue 9): spoor 1 thread vs lean pass, CPU time: $(ratio "$one_cpu" "$lean_cpu")× (≤ 2);"
+echo "spoor 1 thread throughput vs rsigma, CPU time: $(ratio "$rsigma_cpu" "$one_cpu")× (≥ 3);"
+echo "2 threads vs 1, wall time: $(ratio "$one_wall" "$two_wall")× (≥ 1.7)."
+
+bytes=$(du -sb "$corpus" | cut -f1)
+echo
+echo "Mixed corpus: $corpus, $((bytes / 1048576)) MiB (audit, container, kubelet, node and Falco logs; load average $(cut -d' ' -f1-3 /proc/loadavg))"
+echo
+echo "| run | wall s | cpu s | MiB/s (cpu) | MiB/s (wall) | peak RSS MiB |"
+echo "|---|---|---|---|---|---|"
+measure "spoor scan --threads 1" "$spoor" scan "$corpus" --rules "$sigma" --format json --threads 1
+one_wall=$last_wall
+measure "spoor scan --threads 2" "$spoor" scan "$corpus" --rules "$sigma" --format json --threads 2
+echo
+echo "2 threads vs 1, wall time: $(ratio "$one_wall" "$last_wall")×."

@@ -78,6 +78,11 @@ impl Batch {
         }
     }
 
+    /// Whether every record is claimed by a thread evaluating it.
+    pub fn claimed(&self) -> bool {
+        self.next.load(Ordering::Relaxed) >= self.records.len()
+    }
+
     /// Evaluates unclaimed records until every record is claimed.
     pub fn evaluate(&self, lanes: &Lanes) {
         loop {

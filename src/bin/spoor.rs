@@ -11,11 +11,18 @@ use spoor::ingest::time::{format_rfc3339, parse_rfc3339, YearResolver};
 use spoor::report::{
     render, rule_docs, ExportFormat, ExportOptions, Filter, Level, NavigatorScore, Report,
 };
+use std::collections::VecDeque;
 use std::io::{IsTerminal, Read as _, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// mimalloc: records are allocated on the reading thread and evaluated on
+/// two, and glibc's malloc spent a third of such a scan moving chunks
+/// between its per-thread arenas.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Bytes read per chunk: large enough to amortise calls, small enough to
 /// keep memory flat whatever the file size.
@@ -536,8 +543,8 @@ fn read_on_a_thread(
     analysis: &mut Analysis,
 ) -> Result<(), String> {
     let lanes = analysis.lanes();
-    // A few chunks in flight keep both threads busy with bounded memory.
-    let (send, receive) = std::sync::mpsc::sync_channel::<Read>(4);
+    // A few batches in flight keep both threads busy with bounded memory.
+    let (send, receive) = std::sync::mpsc::sync_channel::<Read>(8);
     // Taken records go back to be freed by the thread that allocated them:
     // cheaper for the allocator, and it evens the load of the two threads.
     let (give_back, taken) = std::sync::mpsc::channel::<Read>();
@@ -546,11 +553,20 @@ fn read_on_a_thread(
             let mut source: Option<Source> = None;
             let mut records = Vec::new();
             // A send fails only when the receiver has gone (it stopped).
-            let hand_over = |records: Vec<(Record, u32)>| {
+            // Batches handed over that still have records no thread claimed.
+            let mut open: VecDeque<Arc<Batch>> = VecDeque::new();
+            let mut hand_over = |records: Vec<(Record, u32)>| {
                 let batch = Arc::new(Batch::new(records));
                 let _ = send.send(Read::Records(Arc::clone(&batch)));
-                batch.evaluate(&lanes);
-                drop(batch);
+                open.push_back(batch);
+                open.retain(|b| !b.claimed());
+                // The analysing thread evaluates the oldest batch: when it
+                // falls behind, help it there instead of reading further.
+                while open.len() > AHEAD {
+                    if let Some(oldest) = open.pop_front() {
+                        oldest.evaluate(&lanes);
+                    }
+                }
                 taken.try_iter().for_each(drop);
             };
             read_files(files, args, &mut |feed| {
@@ -560,7 +576,12 @@ fn read_on_a_thread(
                     }
                     Feed::Chunk(bytes) => {
                         if let Some(s) = source.as_mut() {
-                            s.push(bytes, &mut |r, member| records.push((r, member)));
+                            s.push(bytes, &mut |r, member| {
+                                records.push((r, member));
+                                if records.len() == BATCH {
+                                    hand_over(std::mem::take(&mut records));
+                                }
+                            });
                         }
                     }
                     Feed::Close => {
@@ -585,6 +606,15 @@ fn read_on_a_thread(
             .unwrap_or_else(|_| Err("the reading thread failed".into()))
     })
 }
+
+/// Records per batch handed between the two threads: enough to make the
+/// hand-over cheap, few enough for the reading thread to help with the
+/// oldest batch soon (256 to 1024 measured best; 16 and 4096 were 20 %
+/// slower).
+const BATCH: usize = 256;
+/// Batches the reading thread reads ahead of the analysing thread before
+/// it helps evaluate them.
+const AHEAD: usize = 2;
 
 /// `path  12.3 MB in 0.41 s (30.0 MB/s)`.
 fn progress_line(path: &str, bytes: u64, took: Duration) -> String {
