@@ -80,16 +80,21 @@ function chromiumCpuSeconds() {
  * report twice) and the `spoor:analysis` measure.
  */
 function instrument() {
-  const bench = { workerWasm: 0, analysisMs: null };
+  const bench = { workerWasm: 0, done: 0, analysisMs: null };
   window.__bench = bench;
   const Native = window.Worker;
   window.Worker = class extends Native {
     constructor(...args) {
       super(...args);
       this.addEventListener('message', (e) => {
-        if (typeof e.data !== 'string' || !/^\{"type":"(progress|done)"/.test(e.data)) return;
-        const at = e.data.lastIndexOf('"wasm_memory":');
-        if (at >= 0) bench.workerWasm = parseInt(e.data.slice(at + 14), 10);
+        if (typeof e.data !== 'string') return;
+        if (e.data.startsWith('{"type":"progress"')) {
+          const m = JSON.parse(e.data);
+          bench.workerWasm = m.wasm_memory;
+          bench.done = m.done;
+        } else if (e.data.startsWith('{"type":"done"')) {
+          bench.workerWasm = parseInt(e.data.slice(e.data.lastIndexOf('"wasm_memory":') + 14), 10);
+        }
       });
     }
   };
@@ -98,10 +103,13 @@ function instrument() {
   }).observe({ entryTypes: ['measure'] });
 }
 
-/** One memory sample: the worker's wasm, and the page's and worker's JS heaps when the page can measure them. */
+/**
+ * One sample: bytes read so far, the worker's wasm memory, and the page's
+ * and worker's JS heaps when the page can measure them.
+ */
 async function sample(page) {
   return page.evaluate(async () => {
-    const out = { workerWasm: window.__bench.workerWasm, ua: null };
+    const out = { done: window.__bench.done, workerWasm: window.__bench.workerWasm, ua: null };
     if (performance.measureUserAgentSpecificMemory) {
       const r = await performance.measureUserAgentSpecificMemory();
       const by = (scope) => r.breakdown.filter((b) => b.attribution.some((a) => a.scope === scope)).reduce((n, b) => n + b.bytes, 0);
@@ -127,6 +135,8 @@ async function main() {
     const cdp = await page.context().newCDPSession(page);
     // Peaks over the samples; `total` is taken per sample.
     const peak = { workerWasm: 0, buffers: 0, js: 0, pageJs: 0, workerJs: 0, total: 0 };
+    let t0 = performance.now();
+    let lastNote = t0;
     const takeSample = async () => {
       const [h, m] = await Promise.all([cdp.send('Runtime.getHeapUsage'), sample(page)]);
       const now = {
@@ -138,26 +148,33 @@ async function main() {
       };
       now.total = now.workerWasm + now.buffers + now.js;
       for (const k of Object.keys(peak)) peak[k] = Math.max(peak[k], now[k]);
+      if (performance.now() - lastNote > 10_000) {
+        lastNote = performance.now();
+        process.stderr.write(`${((lastNote - t0) / 1000).toFixed(0)} s: ${(m.done / MiB).toFixed(0)} of ${(bytes / MiB).toFixed(0)} MiB read, `
+          + `${(now.total / MiB).toFixed(0)} MiB in use (worker wasm ${(now.workerWasm / MiB).toFixed(0)})\n`);
+      }
       return m.ua != null;
     };
     const measuresWorker = await takeSample();
     let sampling = true;
+    let wake = () => {};
     const sampler = (async () => {
       while (sampling) {
-        await new Promise((ok) => setTimeout(ok, interval));
-        await takeSample();
+        await new Promise((ok) => { wake = ok; setTimeout(ok, interval); });
+        if (sampling) await takeSample();
       }
     })();
 
     const loadBefore = loadAverage();
     const cpu0 = chromiumCpuSeconds();
-    const t0 = performance.now();
+    t0 = performance.now();
     await page.setInputFiles('input[data-testid=file-input]', file);
     await page.waitForSelector('[data-testid=analysis-done]', { timeout: 0 });
     const wall = (performance.now() - t0) / 1000;
     const cpu = chromiumCpuSeconds() - cpu0;
     const loadAfter = loadAverage();
     sampling = false;
+    wake();
     await sampler;
     await takeSample(); // the size the worker reported with its report
     const events = Number(await page.textContent('[data-testid=events-count]'));
