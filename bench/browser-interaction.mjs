@@ -13,40 +13,14 @@
 // of the anonymous-to-admin scenario is ~1.04 M lines. The corpus is kept in
 // bench/corpus-browser/ (ignored by git). A benchmark, not a test: `make test`
 // does not run it.
-import { chromium } from 'playwright-core';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { serve } from '../scripts/serve.mjs';
+import { statSync } from 'node:fs';
+import { launchChromium } from '../scripts/chromium.mjs';
+import { corpus, filesUnder, servePage } from './common.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const scale = Number(process.argv[2] ?? 430_000_000);
-const corpus = join(root, 'bench', 'corpus-browser');
 const ROUNDS = 20;
 const QUERIES = ['user:system:anonymous', 'verb:delete', 'code:>=400', '"forbidden"', 'ns:kube-system verb:get',
   'user:system:node:* -verb:get', 'res:secrets', 'ip:10.0.*', 'ua:curl*', 'pod:api-*'];
-
-function corpusFiles() {
-  const stamp = join(corpus, `.scale-${scale}`);
-  if (!existsSync(stamp)) {
-    const spoor = join(root, 'target', 'release', 'spoor');
-    if (!existsSync(spoor)) execFileSync('cargo', ['build', '--locked', '--release', '--bin', 'spoor'], { cwd: root, stdio: 'inherit' });
-    execFileSync('rm', ['-rf', corpus]);
-    execFileSync(spoor, ['generate', '--scenario', 'anonymous-to-admin', '--seed', '7', '--scale', String(scale), '--out', corpus], { stdio: 'inherit' });
-    writeFileSync(stamp, '');
-  }
-  const out = [];
-  const walk = (dir) => {
-    for (const name of readdirSync(dir)) {
-      if (name.startsWith('.')) continue;
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) walk(p); else out.push(p);
-    }
-  };
-  walk(corpus);
-  return out;
-}
 
 const stats = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -62,15 +36,10 @@ async function timed(page, name, act) {
 }
 
 async function main() {
-  const files = corpusFiles();
+  const files = filesUnder(corpus('corpus-browser', scale));
   const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
-  const server = await serve(join(root, 'dist'), { base: '/' });
-  const origin = `http://127.0.0.1:${server.address().port}`;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run'],
-  });
+  const { server, origin } = await servePage();
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     // Every measure the page takes, even those it clears right away.

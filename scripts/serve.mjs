@@ -10,8 +10,12 @@ const TYPES = {
   '.wasm': 'application/wasm', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png',
 };
 
-/** Serves `dir` under the URL prefix `base` (e.g. "/tools/spoor/"); resolves to the http.Server. */
-export function serve(dir, { port = 0, base = '/' } = {}) {
+/**
+ * Serves `dir` under the URL prefix `base` (e.g. "/tools/spoor/"), adding
+ * `headers` to every file (the throughput benchmark isolates the page with
+ * them, see bench/browser-throughput.mjs); resolves to the http.Server.
+ */
+export function serve(dir, { port = 0, base = '/', headers = {} } = {}) {
   const rootDir = resolve(dir);
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://localhost');
@@ -23,7 +27,7 @@ export function serve(dir, { port = 0, base = '/' } = {}) {
     if (!file.startsWith(rootDir + sep)) { res.writeHead(403).end('forbidden'); return; }
     try {
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+      res.writeHead(200, { ...headers, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
       res.end(body);
     } catch {
       res.writeHead(404).end('not found');

@@ -23,15 +23,21 @@ pub enum FromWorker {
         #[serde(default)]
         wasm_sha256: Option<String>,
     },
-    /// Progress through the inputs.
+    /// Progress through the inputs. `wasm_memory`: the worker's wasm
+    /// memory in bytes, for benchmarks (`bench/browser-throughput.mjs`);
+    /// it only grows, so the last value seen is the peak.
     Progress {
         input: usize,
         path: String,
         done: u64,
         total: u64,
+        wasm_memory: u64,
     },
-    /// Every input is analysed.
-    Done { report: Box<Report> },
+    /// Every input is analysed; `wasm_memory` as in [`FromWorker::Progress`].
+    Done {
+        report: Box<Report>,
+        wasm_memory: u64,
+    },
     /// Something stopped the analysis.
     Failed { message: String },
     /// The answer to the page's [`Request`] with the same `id`.
@@ -235,6 +241,7 @@ mod tests {
             path: "a.log".into(),
             done: 10,
             total: 20,
+            wasm_memory: 1 << 20,
         };
         let json = m.to_json();
         assert!(json.contains("\"type\":\"progress\""));

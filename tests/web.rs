@@ -70,6 +70,7 @@ fn worker_messages_survive_postmessage_as_strings() {
         path: "<img src=x onerror=alert(1)>.log".into(),
         done: 5,
         total: 9,
+        wasm_memory: 17 << 16,
     };
     let js = JsValue::from_str(&message.to_json());
     let back = FromWorker::from_json(&js.as_string().unwrap()).unwrap();

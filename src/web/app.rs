@@ -11,7 +11,7 @@ use super::dom::{
     by_id, child, clear, document, el, human_bytes, input_value, on, row, select_value,
     set_input_value, show, target_closest, thousands,
 };
-use super::{about, casefile, explorer, findings, hunt, lanes, learn, timeline, views};
+use super::{about, casefile, explorer, findings, hunt, lanes, learn, perf, timeline, views};
 use crate::protocol::{Answer, FromWorker, Request, ToWorker};
 use crate::report::Report;
 use crate::store::query::without_time;
@@ -267,6 +267,7 @@ pub fn run(message: &JsValue) {
     });
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     on_error.forget();
+    perf::start("spoor:analysis");
     let _ = worker.post_message(message);
     show(&by_id("progress"), true);
     set_progress(0.0, "starting…");
@@ -328,8 +329,10 @@ fn handle(message: FromWorker) {
             path,
             done,
             total,
+            ..
         } => on_progress(input, path, done, total),
-        FromWorker::Done { report } => {
+        FromWorker::Done { report, .. } => {
+            perf::end("spoor:analysis");
             with(|s| s.ready = true);
             show(&by_id("progress"), false);
             render(Rc::new(*report));

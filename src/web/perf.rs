@@ -1,8 +1,10 @@
 //! User-timing marks around the interactions that must feel instant
-//! (timeline redraw, timeline update, explorer query), so a browser
-//! benchmark (`bench/browser-interaction.mjs`) or the browser's own
-//! performance panel can read them. Each measure is cleared right after it
-//! is taken, so hours of panning never grow the performance buffer;
+//! (timeline redraw, timeline update, explorer query) and around an
+//! analysis (`spoor:analysis`: files handed to the worker → its report
+//! received), so the browser benchmarks (`bench/browser-interaction.mjs`,
+//! `bench/browser-throughput.mjs`) or the browser's own performance panel
+//! can read them. Each measure is cleared right after it is taken, so
+//! hours of panning never grow the performance buffer;
 //! `PerformanceObserver`s still receive every entry.
 
 fn performance() -> Option<web_sys::Performance> {

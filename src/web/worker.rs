@@ -54,6 +54,22 @@ fn post(message: &FromWorker) {
     let _ = scope().post_message(&JsValue::from_str(&message.to_json()));
 }
 
+/// The size of this worker's wasm memory in bytes (it never shrinks).
+fn wasm_memory() -> u64 {
+    core::arch::wasm32::memory_size(0) as u64 * 65536
+}
+
+/// Tells the page how far input `input` is read, and the memory size.
+fn progress(input: usize, path: &str, done: u64, total: u64) {
+    post(&FromWorker::Progress {
+        input,
+        path: path.to_string(),
+        done,
+        total,
+        wasm_memory: wasm_memory(),
+    });
+}
+
 pub fn start() {
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
         let data = event.data();
@@ -68,6 +84,7 @@ pub fn start() {
             match analyse(&data).await {
                 Ok(report) => post(&FromWorker::Done {
                     report: Box::new(report),
+                    wasm_memory: wasm_memory(),
                 }),
                 Err(e) => post(&FromWorker::Failed {
                     message: e.as_string().unwrap_or_else(|| format!("{e:?}")),
@@ -261,12 +278,7 @@ async fn analyse(data: &JsValue) -> Result<Report, JsValue> {
         analysis.set_years(YearResolver::with_year(crate::generate::YEAR));
         for (index, file) in files.into_iter().enumerate() {
             let total = file.bytes.len() as u64;
-            post(&FromWorker::Progress {
-                input: index,
-                path: file.path.clone(),
-                done: total,
-                total,
-            });
+            progress(index, &file.path, total, total);
             let before = analysis.inputs().len();
             analysis.open(&file.path, None);
             analysis.push(&file.bytes);
@@ -309,20 +321,10 @@ async fn analyse(data: &JsValue) -> Result<Report, JsValue> {
         ));
         let before = analysis.inputs().len();
         analysis.open(&path, None);
-        post(&FromWorker::Progress {
-            input: index,
-            path: path.clone(),
-            done: 0,
-            total,
-        });
+        progress(index, &path, 0, total);
         read_blob_chunks(&file, CHUNK, |chunk, done| {
             analysis.push(chunk);
-            post(&FromWorker::Progress {
-                input: index,
-                path: path.clone(),
-                done,
-                total,
-            });
+            progress(index, &path, done, total);
         })
         .await?;
         analysis.close();

@@ -1,0 +1,205 @@
+// Analysis throughput and peak memory of the release page in headless
+// Chromium: drops one audit log on the page's file input (as a user would)
+// and waits for the analysis to finish, sampling memory meanwhile. Prints one
+// Markdown table row:
+//   wall s        drop → the page shows its "analysis done" marker
+//   analysis s    the page's own `spoor:analysis` measure (src/web/perf.rs):
+//                 files handed to the worker → its report received
+//   CPU s         user+sys time of every Chromium process over the run, the
+//                 figure to compare on a loaded machine
+//   MiB/s         file size over analysis time and over CPU time
+//   worker wasm   the worker's wasm memory: it reports the size with each
+//                 progress message and its report; wasm memory never
+//                 shrinks, so the last is the peak
+//   page buffers  the page's ArrayBuffer backing stores, its own wasm memory
+//                 among them (DevTools protocol, Runtime.getHeapUsage)
+//   JS heaps      page and worker, from performance.measureUserAgentSpecificMemory()
+//                 (which counts JS heaps, not wasm memory); the page is served
+//                 cross-origin isolated (COOP/COEP) so it may call it
+//   total         worker wasm + page buffers + JS heaps, in one sample
+// Memory columns are peaks over samples taken every --interval ms (500).
+//
+//   make dist && node bench/browser-throughput.mjs [--scale BYTES] [--file PATH] [--interval MS]
+//
+// Without --file, the audit log of `spoor generate --scenario
+// anonymous-to-admin --seed 7 --scale BYTES` (default 1 GiB of generated
+// logs; its audit log is about 70 % of that) is generated once into
+// bench/corpus-throughput/ (ignored by git). --file runs any file instead,
+// e.g. a 5 GiB one made of that audit log repeated (docs/performance.md).
+// A benchmark, not a test: `make test` does not run it.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { launchChromium } from '../scripts/chromium.mjs';
+import { corpus, servePage } from './common.mjs';
+
+const { values: opts } = parseArgs({
+  options: {
+    scale: { type: 'string', default: String(1 << 30) },
+    file: { type: 'string' },
+    interval: { type: 'string', default: '500' },
+  },
+});
+const interval = Number(opts.interval);
+const MiB = 1 << 20;
+
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+/** User+sys seconds of every live descendant of this process (Chromium's processes). */
+function chromiumCpuSeconds() {
+  const procs = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      // Fields after the parenthesised command name: state ppid … utime stime.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      procs.push({ pid: Number(pid), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      // The process ended while listing.
+    }
+  }
+  const mine = new Set([process.pid]);
+  let ticks = 0;
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of procs) {
+      if (!mine.has(p.pid) && mine.has(p.ppid)) {
+        mine.add(p.pid);
+        ticks += p.ticks;
+        grew = true;
+      }
+    }
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
+
+/**
+ * Runs in the page before its scripts: keeps the worker's latest reported
+ * wasm memory size (from the messages the page receives, without parsing a
+ * report twice) and the `spoor:analysis` measure.
+ */
+function instrument() {
+  const bench = { workerWasm: 0, done: 0, analysisMs: null };
+  window.__bench = bench;
+  const Native = window.Worker;
+  window.Worker = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (e) => {
+        if (typeof e.data !== 'string') return;
+        if (e.data.startsWith('{"type":"progress"')) {
+          const m = JSON.parse(e.data);
+          bench.workerWasm = m.wasm_memory;
+          bench.done = m.done;
+        } else if (e.data.startsWith('{"type":"done"')) {
+          bench.workerWasm = parseInt(e.data.slice(e.data.lastIndexOf('"wasm_memory":') + 14), 10);
+        }
+      });
+    }
+  };
+  new PerformanceObserver((list) => {
+    for (const m of list.getEntries()) if (m.name === 'spoor:analysis') bench.analysisMs = m.duration;
+  }).observe({ entryTypes: ['measure'] });
+}
+
+/**
+ * One sample: bytes read so far, the worker's wasm memory, and the page's
+ * and worker's JS heaps when the page can measure them.
+ */
+async function sample(page) {
+  return page.evaluate(async () => {
+    const out = { done: window.__bench.done, workerWasm: window.__bench.workerWasm, ua: null };
+    if (performance.measureUserAgentSpecificMemory) {
+      const r = await performance.measureUserAgentSpecificMemory();
+      const by = (scope) => r.breakdown.filter((b) => b.attribution.some((a) => a.scope === scope)).reduce((n, b) => n + b.bytes, 0);
+      out.ua = { bytes: r.bytes, window: by('Window'), worker: by('DedicatedWorkerGlobalScope') };
+    }
+    return out;
+  });
+}
+
+async function main() {
+  const file = opts.file ?? join(corpus('corpus-throughput', Number(opts.scale)), 'kube-apiserver', 'audit.log');
+  const bytes = statSync(file).size;
+  const { server, origin } = await servePage({
+    'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-embedder-policy': 'require-corp',
+  });
+  // Memory measurements answered at once instead of at the next garbage collection.
+  const browser = await launchChromium(['--enable-blink-features=ForceEagerMeasureMemory']);
+  try {
+    const page = await browser.newPage();
+    await page.addInitScript(instrument);
+    await page.goto(origin + '/');
+    const cdp = await page.context().newCDPSession(page);
+    // Peaks over the samples; `total` is taken per sample.
+    const peak = { workerWasm: 0, buffers: 0, js: 0, pageJs: 0, workerJs: 0, total: 0 };
+    let t0 = performance.now();
+    let lastNote = t0;
+    const takeSample = async () => {
+      const [h, m] = await Promise.all([cdp.send('Runtime.getHeapUsage'), sample(page)]);
+      const now = {
+        workerWasm: m.workerWasm,
+        buffers: h.backingStorageSize ?? 0,
+        js: m.ua?.bytes ?? h.usedSize,
+        pageJs: m.ua?.window ?? h.usedSize,
+        workerJs: m.ua?.worker ?? 0,
+      };
+      now.total = now.workerWasm + now.buffers + now.js;
+      for (const k of Object.keys(peak)) peak[k] = Math.max(peak[k], now[k]);
+      if (performance.now() - lastNote > 10_000) {
+        lastNote = performance.now();
+        process.stderr.write(`${((lastNote - t0) / 1000).toFixed(0)} s: ${(m.done / MiB).toFixed(0)} of ${(bytes / MiB).toFixed(0)} MiB read, `
+          + `${(now.total / MiB).toFixed(0)} MiB in use (worker wasm ${(now.workerWasm / MiB).toFixed(0)})\n`);
+      }
+      return m.ua != null;
+    };
+    const measuresWorker = await takeSample();
+    let sampling = true;
+    let wake = () => {};
+    const sampler = (async () => {
+      while (sampling) {
+        await new Promise((ok) => { wake = ok; setTimeout(ok, interval); });
+        if (sampling) await takeSample();
+      }
+    })();
+
+    const loadBefore = loadAverage();
+    const cpu0 = chromiumCpuSeconds();
+    t0 = performance.now();
+    await page.setInputFiles('input[data-testid=file-input]', file);
+    await page.waitForSelector('[data-testid=analysis-done]', { timeout: 0 });
+    const wall = (performance.now() - t0) / 1000;
+    const cpu = chromiumCpuSeconds() - cpu0;
+    const loadAfter = loadAverage();
+    sampling = false;
+    wake();
+    await sampler;
+    await takeSample(); // the size the worker reported with its report
+    const events = Number(await page.textContent('[data-testid=events-count]'));
+    const analysisMs = await page.evaluate(() => window.__bench.analysisMs);
+    const analysis = analysisMs == null ? wall : analysisMs / 1000;
+
+    const mib = (n) => (n / MiB).toFixed(0);
+    console.log(`File: ${file}, ${mib(bytes)} MiB, ${events.toLocaleString('en')} events; ${cpus().length} cores, `
+      + `load average (1, 5, 15 min) before: ${loadBefore}, after: ${loadAfter}`);
+    if (!measuresWorker) console.log('(no measureUserAgentSpecificMemory: JS heap is the page\'s alone)');
+    console.log();
+    console.log('| MiB | events | wall s | analysis s | CPU s | MiB/s (analysis) | MiB/s (CPU) | worker wasm MiB '
+      + '| page buffers MiB | JS heaps MiB (page + worker) | total MiB | load avg before / after |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+    console.log(`| ${mib(bytes)} | ${events.toLocaleString('en')} | ${wall.toFixed(1)} | ${analysis.toFixed(1)} | ${cpu.toFixed(1)} `
+      + `| ${(bytes / MiB / analysis).toFixed(1)} | ${(bytes / MiB / cpu).toFixed(1)} | ${mib(peak.workerWasm)} `
+      + `| ${mib(peak.buffers)} | ${mib(peak.js)} (${mib(peak.pageJs)} + ${mib(peak.workerJs)}) | ${mib(peak.total)} `
+      + `| ${loadBefore.split(' ')[0]} / ${loadAfter.split(' ')[0]} |`);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
