@@ -895,7 +895,8 @@ fn load_correlations(
     };
     let mut engine = CorrelationEngine::new(config);
     let mut loaded: Vec<CorrelationRule> = Vec::new();
-    for (origin, c) in correlations.drain(..) {
+    for (origin, mut c) in correlations.drain(..) {
+        cap_group_entries(&mut c);
         let id = c.id.clone().unwrap_or_default();
         let fail = |failures: &mut Vec<RuleFailure>, message: String| {
             failures.push(RuleFailure {
@@ -968,6 +969,35 @@ fn load_correlations(
         }
     }
     (Some(engine), correlation_only)
+}
+
+/// Entries a counting correlation keeps in one group's window, at least.
+const MIN_GROUP_ENTRIES: u64 = 4096;
+
+/// Bounds a counting correlation's window per group. rsigma keeps every
+/// entry of a window and recounts the window on each detection (a
+/// `value_count` collects its distinct values), so a busy group made every
+/// detection cost the window's size: an audit log twice as long took three
+/// times as long. The oldest entries go first; a cap of 16 times the
+/// threshold (at least [`MIN_GROUP_ENTRIES`]) changes no `event_count`
+/// verdict (a count at the cap is already past the threshold), and a
+/// `value_count`'s only when the newest thousands of entries repeat fewer
+/// values than the threshold. A rule's own `rsigma.max_group_entries` wins.
+fn cap_group_entries(c: &mut CorrelationRule) {
+    if !matches!(
+        c.correlation_type,
+        CorrelationType::EventCount | CorrelationType::ValueCount
+    ) {
+        return;
+    }
+    let CorrelationCondition::Threshold { predicates, .. } = &c.condition else {
+        return;
+    };
+    let threshold = predicates.iter().map(|(_, v)| *v).max().unwrap_or(0);
+    let cap = MIN_GROUP_ENTRIES.max(threshold.saturating_mul(16));
+    c.custom_attributes
+        .entry("rsigma.max_group_entries".to_string())
+        .or_insert_with(|| yaml_serde::Value::String(cap.to_string()));
 }
 
 fn text_of(s: Option<&str>) -> String {
@@ -1162,6 +1192,44 @@ mod tests {
             .iter()
             .all(|f| f.source == "test.yml" && !f.message.is_empty()));
         assert_eq!(d.rules().len(), 1);
+    }
+
+    #[test]
+    fn counting_correlations_get_a_window_cap_above_their_threshold() {
+        let correlation = |kind: &str, condition: &str, extra: &str| {
+            let text = format!(
+                "title: c\nid: c1\ncorrelation:\n  type: {kind}\n  rules: [r1]\n  \
+                 group-by: [user]\n  timespan: 10m\n  condition:\n{condition}\n{extra}"
+            );
+            let collection = parse_sigma_yaml(&text).expect("a correlation");
+            let mut c = collection.correlations.into_iter().next().expect("one");
+            cap_group_entries(&mut c);
+            c.custom_attributes
+                .get("rsigma.max_group_entries")
+                .and_then(|v| v.as_str().map(String::from))
+        };
+        let gte = |n: u64| format!("    gte: {n}");
+        assert_eq!(correlation("event_count", &gte(5), ""), Some("4096".into()));
+        assert_eq!(
+            correlation("event_count", &gte(1000), ""),
+            Some("16000".into())
+        );
+        let distinct = format!("{}\n    field: verb", gte(3));
+        assert_eq!(
+            correlation("value_count", &distinct, ""),
+            Some("4096".into())
+        );
+        assert_eq!(
+            correlation("event_count", &gte(5), "rsigma.max_group_entries: '50'"),
+            Some("50".into()),
+            "the rule's own cap wins"
+        );
+        let sum = format!("{}\n    field: bytes", gte(3));
+        assert_eq!(
+            correlation("value_sum", &sum, ""),
+            None,
+            "sums are not capped"
+        );
     }
 
     #[test]
