@@ -15,7 +15,7 @@
 // does not run it.
 import { statSync } from 'node:fs';
 import { launchChromium } from '../scripts/chromium.mjs';
-import { corpus, filesUnder, servePage } from './common.mjs';
+import { corpus, filesUnder, servePage, run } from './common.mjs';
 
 const scale = Number(process.argv[2] ?? 430_000_000);
 const ROUNDS = 20;
@@ -98,7 +98,4 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+run(main);

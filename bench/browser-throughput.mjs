@@ -32,7 +32,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { launchChromium } from '../scripts/chromium.mjs';
-import { corpus, servePage } from './common.mjs';
+import { corpus, servePage, run } from './common.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -199,7 +199,4 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+run(main);

@@ -44,3 +44,11 @@ export async function servePage(headers = {}) {
   const server = await serve(join(root, 'dist'), { base: '/', headers });
   return { server, origin: `http://127.0.0.1:${server.address().port}` };
 }
+
+/** Runs a benchmark's `main`; a failure is printed and exits with status 1. */
+export function run(main) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
