@@ -20,7 +20,8 @@ use std::time::{Duration, Instant};
 
 /// mimalloc: records are allocated on the reading thread and evaluated on
 /// two, and glibc's malloc spent a third of such a scan moving chunks
-/// between its per-thread arenas.
+/// between its per-thread arenas. (The wasm tests build this binary too.)
+#[cfg(not(target_arch = "wasm32"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
