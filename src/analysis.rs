@@ -53,7 +53,7 @@ pub enum Read {
     Closed(Vec<InputSummary>),
 }
 
-/// Records read from one chunk, each with the ordinal of its archive member
+/// Records read in a row (a few hundred), each with the ordinal of its archive member
 /// (0 for a plain input), and their rule matches. Any thread holding the
 /// batch can evaluate its records ([`Batch::evaluate`]): the rules are most
 /// of the work and need no order, so the reading thread and the analysing
@@ -234,7 +234,7 @@ impl Analysis {
         let base = self.inputs.len() as u32;
         match read {
             Read::Records(batch) => {
-                batch.evaluate(&self.detector.lanes());
+                batch.evaluate(&self.lanes());
                 for ((record, member), matches) in batch.records.iter().zip(&batch.matches) {
                     let Some(matches) = matches.wait().clone() else {
                         panic!("the rules failed on line {}", record.location.line);

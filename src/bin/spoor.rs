@@ -534,7 +534,7 @@ fn read_files(
 }
 
 /// Two cores: a thread reads, hashes and parses the files (each with its
-/// own [`Source`]) and hands the records over one chunk's worth at a time;
+/// own [`Source`]) and hands the records over [`BATCH`] at a time;
 /// both threads run the rules over them (whichever is free takes the next
 /// record), and this thread correlates them in the same order, so the
 /// report is the same as with one thread.
@@ -570,31 +570,28 @@ fn read_on_a_thread(
                 }
                 taken.try_iter().for_each(drop);
             };
-            read_files(files, args, &mut |feed| {
-                match feed {
-                    Feed::Open { path, years } => {
-                        source = Some(Source::new(path, args.input_format, years));
-                    }
-                    Feed::Chunk(bytes) => {
-                        if let Some(s) = source.as_mut() {
-                            s.push(bytes, &mut |r, member| {
-                                records.push((r, member));
-                                if records.len() == BATCH {
-                                    hand_over(std::mem::take(&mut records));
-                                }
-                            });
-                        }
-                    }
-                    Feed::Close => {
-                        if let Some(s) = source.take() {
-                            let summaries = s.finish(&mut |r, m| records.push((r, m)));
-                            hand_over(std::mem::take(&mut records));
-                            let _ = send.send(Read::Closed(summaries));
-                        }
+            read_files(files, args, &mut |feed| match feed {
+                Feed::Open { path, years } => {
+                    source = Some(Source::new(path, args.input_format, years));
+                }
+                Feed::Chunk(bytes) => {
+                    if let Some(s) = source.as_mut() {
+                        s.push(bytes, &mut |r, member| {
+                            records.push((r, member));
+                            if records.len() == BATCH {
+                                hand_over(std::mem::take(&mut records));
+                            }
+                        });
                     }
                 }
-                if !records.is_empty() {
-                    hand_over(std::mem::take(&mut records));
+                Feed::Close => {
+                    if let Some(s) = source.take() {
+                        let summaries = s.finish(&mut |r, m| records.push((r, m)));
+                        if !records.is_empty() {
+                            hand_over(std::mem::take(&mut records));
+                        }
+                        let _ = send.send(Read::Closed(summaries));
+                    }
                 }
             })
         });
