@@ -42,8 +42,8 @@ mkdir -p "$rules/builtin"
 cp -r "$sigma" "$rules/sigmahq"
 
 # name command...: one table row; wall and CPU (user+sys) seconds, MiB/s of
-# CPU time and of wall time, peak RSS. Wall and CPU seconds are kept in
-# wall_<key> and cpu_<key> for the ratios (key: the name's first word).
+# CPU time and of wall time, peak RSS. The run's wall and CPU seconds are
+# left in last_wall and last_cpu for the ratios.
 measure() {
   local name=$1
   shift
