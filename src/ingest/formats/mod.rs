@@ -183,13 +183,14 @@ pub(crate) fn kv_pairs(s: &str) -> Vec<(String, String)> {
             while i < b.len() {
                 match b[i] {
                     b'\\' if i + 1 < b.len() => {
-                        let c = b[i + 1];
+                        // The escaped character may be several bytes long.
+                        let c = s[i + 1..].chars().next().unwrap_or(' ');
                         val.push(match c {
-                            b'n' => '\n',
-                            b't' => '\t',
-                            _ => c as char,
+                            'n' => '\n',
+                            't' => '\t',
+                            _ => c,
                         });
-                        i += 2;
+                        i += 1 + c.len_utf8();
                         continue;
                     }
                     b'"' => {
@@ -236,5 +237,19 @@ mod tests {
             ]
         );
         assert!(kv_pairs("just words").is_empty());
+    }
+
+    /// Found by the `ingest` fuzz target: an escaped multi-byte character
+    /// used to leave the index inside it and panic.
+    #[test]
+    fn kv_pairs_escape_multibyte_characters() {
+        assert_eq!(
+            kv_pairs("key=\"a\\é\\ñb\" next=1"),
+            vec![
+                ("key".into(), "aéñb".into()),
+                ("next".into(), "1".into())
+            ]
+        );
+        assert_eq!(kv_pairs("k=\"\\\u{fffd}"), vec![]);
     }
 }
