@@ -245,10 +245,7 @@ mod tests {
     fn kv_pairs_escape_multibyte_characters() {
         assert_eq!(
             kv_pairs("key=\"a\\é\\ñb\" next=1"),
-            vec![
-                ("key".into(), "aéñb".into()),
-                ("next".into(), "1".into())
-            ]
+            vec![("key".into(), "aéñb".into()), ("next".into(), "1".into())]
         );
         assert_eq!(kv_pairs("k=\"\\\u{fffd}"), vec![]);
     }
