@@ -331,3 +331,12 @@ pub struct Record {
     pub fields: serde_json::Value,
     pub location: Location,
 }
+
+/// The value under a path of object keys in `v`, one key per step.
+///
+/// For the per-record paths: `Value::pointer` allocates two strings per
+/// step to unescape its `/a/b` text.
+pub fn value_at<'v>(v: &'v serde_json::Value, path: &[&str]) -> Option<&'v serde_json::Value> {
+    path.iter()
+        .try_fold(v, |cur, key| cur.as_object()?.get(*key))
+}

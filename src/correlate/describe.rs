@@ -1,6 +1,7 @@
 //! Plain-language descriptions of records and ATT&CK tactics of techniques.
 
 use super::entity::{binding_subjects, scoped, short_container_id};
+use crate::event::value_at;
 use crate::event::{Format, Record};
 use serde_json::Value;
 
@@ -93,8 +94,7 @@ fn percent_decode(s: &str) -> String {
 }
 
 fn pod_traits(f: &Value) -> Vec<&'static str> {
-    let spec = f
-        .pointer("/requestObject/spec")
+    let spec = value_at(f, &["requestObject", "spec"])
         .cloned()
         .unwrap_or(Value::Null);
     let mut t = Vec::new();
@@ -104,9 +104,7 @@ fn pod_traits(f: &Value) -> Vec<&'static str> {
         .cloned()
         .unwrap_or_default();
     if containers.iter().any(|c| {
-        c.pointer("/securityContext/privileged")
-            .and_then(Value::as_bool)
-            == Some(true)
+        value_at(c, &["securityContext", "privileged"]).and_then(Value::as_bool) == Some(true)
     }) {
         t.push("privileged");
     }
@@ -169,8 +167,7 @@ fn audit_action(r: &Record) -> Action {
         },
         ("delete", _, _) => format!("deleted {}", what()),
         ("create" | "update" | "patch", "clusterrolebindings" | "rolebindings", _) => {
-            let role = f
-                .pointer("/requestObject/roleRef/name")
+            let role = value_at(f, &["requestObject", "roleRef", "name"])
                 .and_then(Value::as_str)
                 .unwrap_or("?");
             let subjects: Vec<String> = binding_subjects(f)
@@ -199,9 +196,8 @@ fn audit_action(r: &Record) -> Action {
                     scoped(ns, name.unwrap_or("?"))
                 );
             }
-            if let Some(node) = f
-                .pointer("/requestObject/spec/nodeName")
-                .and_then(Value::as_str)
+            if let Some(node) =
+                value_at(f, &["requestObject", "spec", "nodeName"]).and_then(Value::as_str)
             {
                 s.push_str(&format!(" on the node {node}"));
             }

@@ -1,6 +1,7 @@
 //! Entities: what a record is about, read from its normalized event and a
 //! few original fields, and which of them may link findings.
 
+use crate::event::value_at;
 use crate::event::{Format, Record};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -151,8 +152,8 @@ pub fn internal_ip(ip: &str) -> bool {
     }
 }
 
-fn text<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
-    v.pointer(pointer)
+fn text<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    value_at(v, path)
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
 }
@@ -160,9 +161,7 @@ fn text<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
 /// Subjects of an RBAC binding in its request body, as identities
 /// (`User`, `ServiceAccount`) or `group:<name>`.
 pub fn binding_subjects(fields: &Value) -> Vec<String> {
-    let Some(subjects) = fields
-        .pointer("/requestObject/subjects")
-        .and_then(Value::as_array)
+    let Some(subjects) = value_at(fields, &["requestObject", "subjects"]).and_then(Value::as_array)
     else {
         return Vec::new();
     };
@@ -195,20 +194,22 @@ pub fn scheduled_node(record: &Record) -> Option<(String, String)> {
     let ns = e.namespace.as_deref()?;
     let f = &record.fields;
     let node = match e.subresource.as_deref() {
-        Some("binding") => text(f, "/requestObject/target/name")?,
-        None if e.action.as_deref() == Some("create") => text(f, "/requestObject/spec/nodeName")?,
+        Some("binding") => text(f, &["requestObject", "target", "name"])?,
+        None if e.action.as_deref() == Some("create") => {
+            text(f, &["requestObject", "spec", "nodeName"])?
+        }
         _ => return None,
     };
     let pod = e
         .pod
         .as_deref()
-        .or_else(|| text(f, "/requestObject/metadata/name"))?;
+        .or_else(|| text(f, &["requestObject", "metadata", "name"]))?;
     Some((scoped(Some(ns), pod), node.to_string()))
 }
 
 /// The pod a service-account token was bound to (`user.extra`).
 pub fn token_pod(record: &Record) -> Option<String> {
-    let extra = record.fields.pointer("/user/extra")?;
+    let extra = value_at(&record.fields, &["user", "extra"])?;
     let pod = extra
         .get("authentication.kubernetes.io/pod-name")?
         .get(0)?
@@ -242,16 +243,19 @@ pub fn addresses(record: &Record) -> (AddressPairs, AddressPairs) {
             }
         }
     } else if record.format.is_audit() && e.resource.as_deref() == Some("pods") {
-        for body in ["/requestObject", "/responseObject"] {
-            let Some(obj) = record.fields.pointer(body) else {
+        for body in ["requestObject", "responseObject"] {
+            let Some(obj) = record.fields.get(body) else {
                 continue;
             };
             let ns = e.namespace.as_deref();
-            let name = e.pod.as_deref().or_else(|| text(obj, "/metadata/name"));
+            let name = e
+                .pod
+                .as_deref()
+                .or_else(|| text(obj, &["metadata", "name"]));
             if let Some(name) = name {
-                let mut ips: Vec<&str> = text(obj, "/status/podIP").into_iter().collect();
-                if let Some(list) = obj.pointer("/status/podIPs").and_then(Value::as_array) {
-                    ips.extend(list.iter().filter_map(|i| text(i, "/ip")));
+                let mut ips: Vec<&str> = text(obj, &["status", "podIP"]).into_iter().collect();
+                if let Some(list) = value_at(obj, &["status", "podIPs"]).and_then(Value::as_array) {
+                    ips.extend(list.iter().filter_map(|i| text(i, &["ip"])));
                 }
                 for ip in ips {
                     let pair = (ip.to_string(), scoped(ns, name));
@@ -260,12 +264,12 @@ pub fn addresses(record: &Record) -> (AddressPairs, AddressPairs) {
                     }
                 }
             }
-            let node = text(obj, "/spec/nodeName").or_else(|| {
+            let node = text(obj, &["spec", "nodeName"]).or_else(|| {
                 e.user
                     .as_deref()
                     .and_then(|u| u.strip_prefix("system:node:"))
             });
-            if let (Some(host), Some(node)) = (text(obj, "/status/hostIP"), node) {
+            if let (Some(host), Some(node)) = (text(obj, &["status", "hostIP"]), node) {
                 nodes.push((host.to_string(), node.to_string()));
             }
         }

@@ -36,6 +36,7 @@ pub use incident::build_incidents;
 pub use skew::ClockSkew;
 
 use crate::detect::{Evidence, Finding};
+use crate::event::value_at;
 use crate::event::{Format, Record};
 use describe::Action;
 use serde_json::Value;
@@ -310,9 +311,7 @@ impl Correlator {
                     if let Some(h) = &e.host {
                         self.relate_pod_node(&pod, h);
                     }
-                    let token = record
-                        .fields
-                        .pointer("/output_fields/fd.name")
+                    let token = value_at(&record.fields, &["output_fields", "fd.name"])
                         .and_then(Value::as_str)
                         .is_some_and(|f| f.contains("/serviceaccount/token"));
                     if let (true, Some(t)) = (token, t) {
@@ -420,9 +419,7 @@ impl Correlator {
         match (verb, resource, e.subresource.as_deref()) {
             ("create" | "update" | "patch", "clusterrolebindings" | "rolebindings", None) => {
                 if let Some(name) = e.object_name.clone().or_else(|| {
-                    record
-                        .fields
-                        .pointer("/requestObject/metadata/name")
+                    value_at(&record.fields, &["requestObject", "metadata", "name"])
                         .and_then(Value::as_str)
                         .map(String::from)
                 }) {
@@ -460,10 +457,11 @@ impl Correlator {
             _ => {}
         }
         // Which binding allowed it.
-        let reason = record
-            .fields
-            .pointer("/annotations/authorization.k8s.io~1reason")
-            .and_then(Value::as_str);
+        let reason = value_at(
+            &record.fields,
+            &["annotations", "authorization.k8s.io/reason"],
+        )
+        .and_then(Value::as_str);
         if let Some(b) = reason.and_then(binding_in_reason) {
             if !self.binding_uses.contains_key(&b) && self.binding_uses.len() < MAX_SIGNALS {
                 self.binding_uses.insert(b.clone(), Vec::new());

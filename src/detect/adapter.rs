@@ -13,6 +13,7 @@ use std::borrow::Cow;
 use rsigma_eval::event::{Event, EventValue, JsonEvent};
 use serde_json::Value;
 
+use super::paths::{FieldPaths, Found, Resolved};
 use crate::event::Record;
 
 /// The prefix of the normalized aliases.
@@ -24,8 +25,10 @@ pub struct RecordEvent<'a> {
     json: JsonEvent<'a>,
     input: u32,
     /// Whether a top-level key has a dot in it: only then can a dotted
-    /// rule path name a flat key, so only then is that lookup worth doing.
+    /// rule path name a flat key, which rsigma's own lookup tries first.
     dotted_keys: bool,
+    /// The rules' paths, resolved up front (see [`FieldPaths`]).
+    resolved: Option<Resolved<'a>>,
 }
 
 impl<'a> RecordEvent<'a> {
@@ -38,7 +41,16 @@ impl<'a> RecordEvent<'a> {
                 .fields
                 .as_object()
                 .is_some_and(|m| m.keys().any(|k| k.contains('.'))),
+            resolved: None,
         }
+    }
+
+    /// Like [`RecordEvent::new`], with `paths` resolved in one walk so that
+    /// looking them up costs a hash each.
+    pub fn with_paths(record: &'a Record, paths: &'a FieldPaths) -> Self {
+        let mut event = RecordEvent::new(record, 0);
+        event.resolved = record.fields.as_object().map(|m| paths.resolve(m));
+        event
     }
 
     /// The reference stored for this event by correlation windows:
@@ -149,85 +161,16 @@ pub fn parse_event_ref(s: &str) -> Option<(u32, u64)> {
     Some((a.parse().ok()?, b.parse().ok()?))
 }
 
-/// rsigma's lookup of a plain dotted path (no `[index]`, no escapes), the
-/// shape of nearly every rule field, without parsing the path into a list
-/// of steps on every call: a flat key wins, else the path is walked, a step
-/// onto an array taking every element. `None` leaves the path to rsigma.
-/// `dotted_keys` false promises that no top-level key has a dot.
-fn plain_path<'v>(
-    fields: &'v Value,
-    path: &str,
-    dotted_keys: bool,
-) -> Option<Option<EventValue<'v>>> {
-    let mut dotted = false;
-    for b in path.bytes() {
-        match b {
-            b'[' | b'\\' => return None,
-            b'.' => dotted = true,
-            _ => {}
-        }
-    }
-    let Value::Object(map) = fields else {
-        return None;
-    };
-    if !dotted || dotted_keys {
-        if let Some(v) = map.get(path) {
-            return Some(Some(EventValue::from(v)));
-        }
-    }
-    if !dotted {
-        return Some(None);
-    }
-    let mut found = Found::None;
-    walk(fields, path, &mut found);
-    Some(match found {
-        Found::None => None,
-        Found::One(v) => Some(v),
-        Found::Many(all) => Some(EventValue::Array(all)),
-    })
-}
-
-/// Values a path reached: one is by far the most common, and needs no Vec.
-enum Found<'v> {
-    None,
-    One(EventValue<'v>),
-    Many(Vec<EventValue<'v>>),
-}
-
-fn walk<'v>(current: &'v Value, rest: &str, found: &mut Found<'v>) {
-    let (key, tail) = match memchr::memchr(b'.', rest.as_bytes()) {
-        Some(dot) => (&rest[..dot], Some(&rest[dot + 1..])),
-        None => (rest, None),
-    };
-    match current {
-        Value::Object(map) => match (map.get(key), tail) {
-            (Some(next), Some(tail)) => walk(next, tail, found),
-            (Some(next), None) => {
-                let v = EventValue::from(next);
-                *found = match std::mem::replace(found, Found::None) {
-                    Found::None => Found::One(v),
-                    Found::One(first) => Found::Many(vec![first, v]),
-                    Found::Many(mut all) => {
-                        all.push(v);
-                        Found::Many(all)
-                    }
-                };
-            }
-            (None, _) => {}
-        },
-        Value::Array(items) => {
-            for item in items {
-                walk(item, rest, found);
-            }
-        }
-        _ => {}
-    }
-}
-
 impl Event for RecordEvent<'_> {
     fn get_field(&self, path: &str) -> Option<EventValue<'_>> {
-        let found = match plain_path(&self.record.fields, path, self.dotted_keys) {
-            Some(found) => found,
+        let found = match self.resolved.as_ref().and_then(|r| r.get(path)) {
+            // A flat key with dots in its name wins over the nested path.
+            Some(_) if self.dotted_keys && path.contains('.') => self.json.get_field(path),
+            Some(Found::None) => None,
+            Some(Found::One(v)) => Some(EventValue::from(*v)),
+            Some(Found::Many(all)) => Some(EventValue::Array(
+                all.iter().map(|v| EventValue::from(*v)).collect(),
+            )),
             None => self.json.get_field(path),
         };
         match found {
@@ -339,16 +282,18 @@ mod tests {
         assert_eq!(ev.get_field("nope"), None);
     }
 
-    /// The fast walk must answer exactly what rsigma's own walker does.
+    /// Paths resolved up front must answer exactly what rsigma's own
+    /// walker does, with and without a dotted top-level key.
     #[test]
-    fn plain_paths_agree_with_rsigma() {
-        let v = json!({
+    fn resolved_paths_agree_with_rsigma() {
+        let dotted = json!({
             "a.b": "flat",
             "a": {"b": "nested", "c": [{"d": 1}, {"d": "two"}, {"e": 3}, [{"d": null}]]},
             "x": [{"y": {"z": "deep"}}],
             "": {"k": "empty key"},
             "n": 5
         });
+        let undotted = json!({"a": {"b": "nested", "c.d": "inner flat"}, "n": 5});
         let paths = [
             "a.b",
             "a",
@@ -366,36 +311,18 @@ mod tests {
             "missing.b",
             "a.b.c",
             "x.y.z.w",
+            "a.c[0].d",
+            "a.x",
         ];
-        let rsigma = JsonEvent::borrow(&v);
-        for path in paths {
-            assert_eq!(
-                plain_path(&v, path, true),
-                Some(rsigma.get_field(path)),
-                "path {path}"
-            );
+        let trie = FieldPaths::from_paths(paths);
+        for fields in [dotted, undotted] {
+            let r = record(fields.clone());
+            let ev = RecordEvent::with_paths(&r, &trie);
+            let rsigma = JsonEvent::borrow(&fields);
+            for path in paths {
+                assert_eq!(ev.get_field(path), rsigma.get_field(path), "path {path}");
+            }
         }
-        // Without a dotted top-level key, skipping the flat lookup of a
-        // dotted path changes nothing.
-        let undotted = json!({"a": {"b": "nested", "c.d": "inner flat"}, "n": 5});
-        let rsigma = JsonEvent::borrow(&undotted);
-        for path in ["a.b", "a.c.d", "a", "n", "a.x"] {
-            assert_eq!(
-                plain_path(&undotted, path, false),
-                Some(rsigma.get_field(path)),
-                "path {path}"
-            );
-        }
-        assert_eq!(
-            plain_path(&v, "a.c[0].d", true),
-            None,
-            "indexes are left to rsigma"
-        );
-        assert_eq!(
-            plain_path(&json!([1]), "a.b", true),
-            None,
-            "so are non-object roots"
-        );
     }
 
     #[test]

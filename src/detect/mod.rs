@@ -21,6 +21,7 @@
 //! text as [`RuleSource`]s (a file may hold several `---` documents).
 
 mod adapter;
+mod paths;
 pub use adapter::ALIAS_ROOT;
 pub mod allow;
 pub mod builtin;
@@ -45,6 +46,7 @@ use rsigma_parser::{
 use serde::{Deserialize, Serialize};
 
 use crate::event::{Format, Record};
+use paths::FieldPaths;
 
 /// Where rule text came from: `builtin` or the path it was read from.
 #[derive(Debug, Clone)]
@@ -189,24 +191,39 @@ struct RuleMeta {
 /// state kept between records, so any thread may evaluate any record (see
 /// [`Detector::lanes`]). Correlation, which needs the records in order,
 /// stays in the [`Detector`].
-pub struct Lanes(Vec<Lane>);
+pub struct Lanes {
+    lanes: Vec<Lane>,
+    /// Every field path the lanes' rules name.
+    paths: FieldPaths,
+}
 
 impl Lanes {
+    fn new(lanes: Vec<Lane>) -> Lanes {
+        let paths = FieldPaths::of_rules(lanes.iter().flat_map(|l| l.engine.rules()));
+        Lanes { lanes, paths }
+    }
+
     /// The matches of the rules whose route accepts the record.
     pub fn evaluate(&self, record: &Record) -> Vec<EvaluationResult> {
-        // Single-event engines never ask for the event's reference (events
-        // are not included in results), so the input number is moot here.
-        let event = RecordEvent::new(record, 0);
         let program = if Family::NodeLog.accepts(record.format) {
             route::record_program(record)
         } else {
             None
         };
+        let mut accepting = self
+            .lanes
+            .iter()
+            .filter(|lane| lane.route.accepts(record.format, program))
+            .peekable();
+        if accepting.peek().is_none() {
+            return Vec::new();
+        }
+        // Single-event engines never ask for the event's reference (events
+        // are not included in results), so the input number is moot here.
+        let event = RecordEvent::with_paths(record, &self.paths);
         let mut detections: Vec<EvaluationResult> = Vec::new();
-        for lane in &self.0 {
-            if lane.route.accepts(record.format, program) {
-                detections.extend(lane.engine.evaluate(&event));
-            }
+        for lane in accepting {
+            detections.extend(lane.engine.evaluate(&event));
         }
         detections
     }
@@ -405,7 +422,7 @@ impl Detector {
 
         (
             Detector {
-                lanes: Arc::new(Lanes(lanes)),
+                lanes: Arc::new(Lanes::new(lanes)),
                 correlation,
                 rules: metas,
                 correlation_only,
@@ -528,6 +545,11 @@ impl Detector {
         let mut chained: Vec<usize> = Vec::new();
         for r in results {
             let rule_id = r.header.rule_id.clone().unwrap_or_default();
+            if matches!(r.body, ResultBody::Detection(_))
+                && self.correlation_only.contains(&rule_id)
+            {
+                continue;
+            }
             let mut finding = Finding {
                 title: r.header.rule_title.clone(),
                 level: r
@@ -544,9 +566,6 @@ impl Detector {
             };
             match r.body {
                 ResultBody::Detection(d) => {
-                    if self.correlation_only.contains(&finding.rule_id) {
-                        continue;
-                    }
                     finding.evidence.push(here.clone());
                     for m in d.matched_fields {
                         if m.negated || m.value.is_null() {

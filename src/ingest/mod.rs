@@ -245,7 +245,12 @@ impl InputReader {
                     .bytes
                     .strip_prefix(b"\xEF\xBB\xBF")
                     .unwrap_or(line.bytes);
-                let text = String::from_utf8_lossy(bytes);
+                // `from_utf8` checks a word at a time; the lossy decoder
+                // goes byte by byte, so it only runs on a bad line.
+                let text = match std::str::from_utf8(bytes) {
+                    Ok(text) => Cow::Borrowed(text),
+                    Err(_) => String::from_utf8_lossy(bytes),
+                };
                 let location = Location {
                     line: line.number,
                     lines: 1,

@@ -10,6 +10,7 @@
 //! audit: they become generic JSON records with `properties.log` as message.
 
 use super::{audit, jsonl, Out};
+use crate::event::value_at;
 use crate::event::{Format, Location};
 use serde_json::{Map, Value};
 
@@ -25,7 +26,7 @@ pub fn convert(v: Value, location: Location, out: &mut Out) -> Result<(), String
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    let log = v.pointer("/properties/log").cloned();
+    let log = value_at(&v, &["properties", "log"]).cloned();
     if !category.starts_with("kube-audit") {
         return jsonl::convert(Format::Jsonl, v, location, out);
     }

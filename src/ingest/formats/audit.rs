@@ -7,6 +7,7 @@
 //! matches all four without change.
 
 use super::{text_at, Out};
+use crate::event::value_at;
 use crate::event::{Event, Format, Location, Record};
 use serde_json::Value;
 
@@ -66,8 +67,7 @@ pub fn normalize_audit(v: &Value) -> Event {
         .or_else(|| text_at(v, &["timestamp"]))
         .or_else(|| text_at(v, &["metadata", "creationTimestamp"]))
         .unwrap_or_default();
-    let status = v
-        .pointer("/responseStatus/code")
+    let status = value_at(v, &["responseStatus", "code"])
         .and_then(Value::as_u64)
         .and_then(|c| u16::try_from(c).ok());
     let resource = text_at(v, &["objectRef", "resource"]);

@@ -19,6 +19,7 @@
 //! - anything else: generic JSON.
 
 use super::{audit, journald, jsonl, klog, text_at, Out};
+use crate::event::value_at;
 use crate::event::{Event, Format, Location, Record};
 use crate::ingest::time::parse_rfc3339;
 use serde_json::{json, Map, Value};
@@ -234,8 +235,7 @@ pub fn to_native(entry: &Value) -> Result<Value, String> {
     let (verb, group, version, m_resource, m_sub) = parse_method(method);
     let resource_name = text_at(pp, &["resourceName"]).unwrap_or_default();
     let (ns, r_resource, name, r_sub) = parse_resource_name(&resource_name);
-    let code = pp
-        .pointer("/status/code")
+    let code = value_at(pp, &["status", "code"])
         .and_then(Value::as_i64)
         .unwrap_or(0);
     let http = rpc_to_http(code);
@@ -326,8 +326,7 @@ pub fn to_native(entry: &Value) -> Result<Value, String> {
 /// A GCP admin-activity AuditLog entry that is not a Kubernetes API call.
 fn admin_record(v: Value, location: Location) -> Record {
     let pp = &v["protoPayload"];
-    let code = pp
-        .pointer("/status/code")
+    let code = value_at(pp, &["status", "code"])
         .and_then(Value::as_i64)
         .unwrap_or(0);
     let status = rpc_to_http(code);

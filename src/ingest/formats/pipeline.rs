@@ -29,6 +29,7 @@
 //! container_id,host}`, `log_json`) next to the shipped document's own.
 
 use super::{container, text_at};
+use crate::event::value_at;
 use crate::event::{Event, Format, Location, Record};
 use crate::ingest::time::{format_rfc3339, parse_rfc3339};
 use serde_json::{json, Map, Value};
@@ -55,7 +56,7 @@ impl Kind {
 
 pub fn kind(v: &Value) -> Option<Kind> {
     let o = v.as_object()?;
-    if let Some(a) = v.pointer("/kubernetes/audit") {
+    if let Some(a) = value_at(v, &["kubernetes", "audit"]) {
         if a.get("verb").is_some() || a.get("auditID").is_some() {
             return Some(Kind::EcsAudit);
         }
@@ -77,11 +78,11 @@ pub fn kind(v: &Value) -> Option<Kind> {
     }
     let message = o.get("message").is_some_and(Value::is_string);
     let ecs = o.contains_key("@timestamp")
-        && (v.pointer("/kubernetes/pod/name").is_some()
-            || v.pointer("/container/id").is_some()
-            || v.pointer("/log/file/path").is_some()
+        && (value_at(v, &["kubernetes", "pod", "name"]).is_some()
+            || value_at(v, &["container", "id"]).is_some()
+            || value_at(v, &["log", "file", "path"]).is_some()
             || o.contains_key("orchestrator")
-            || v.pointer("/ecs/version").is_some());
+            || value_at(v, &["ecs", "version"]).is_some());
     if message && ecs {
         return Some(Kind::EcsContainer);
     }
@@ -92,7 +93,7 @@ pub fn kind(v: &Value) -> Option<Kind> {
 pub fn expand(v: &Value) -> Option<Vec<Value>> {
     let o = v.as_object()?;
     // Elasticsearch / OpenSearch `_search` (and scroll) responses.
-    if let Some(Value::Array(hits)) = v.pointer("/hits/hits") {
+    if let Some(Value::Array(hits)) = value_at(v, &["hits", "hits"]) {
         if o.contains_key("took") || o.contains_key("_shards") || o.len() <= 4 {
             return Some(hits.iter().map(|h| unwrap_hit(h.clone())).collect());
         }
@@ -104,7 +105,7 @@ pub fn expand(v: &Value) -> Option<Vec<Value>> {
         }
     }
     // Loki query API (`/loki/api/v1/query_range`) responses.
-    if let Some(Value::Array(result)) = v.pointer("/data/result") {
+    if let Some(Value::Array(result)) = value_at(v, &["data", "result"]) {
         let mut out = Vec::new();
         for stream in result {
             let labels = stream.get("stream").cloned().unwrap_or(json!({}));
@@ -141,7 +142,7 @@ pub fn unwrap_hit(v: Value) -> Value {
 
 /// Rebuilds the native audit event of an ECS document.
 pub fn ecs_audit(v: &Value) -> Option<Value> {
-    let mut a = v.pointer("/kubernetes/audit")?.as_object()?.clone();
+    let mut a = value_at(v, &["kubernetes", "audit"])?.as_object()?.clone();
     if let Some(Value::Object(ann)) = a.get_mut("annotations") {
         let fixed: Map<String, Value> = std::mem::take(ann)
             .into_iter()
