@@ -14,7 +14,7 @@
 //!   user agent (who used the kubelet API).
 //! - Indented lines continue the previous record's message.
 
-use super::{kv_pairs, Context, Out, Parser};
+use super::{after_match, kv_pairs, Context, Out, Parser};
 use crate::event::{Event, Format, Location, Record};
 use crate::ingest::time::{civil_ns, fraction_nanos, YearResolver};
 use regex::Regex;
@@ -24,8 +24,10 @@ use std::sync::OnceLock;
 fn line_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"^([IWEF])(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?\s+(\d+) ([^ \]]+)\] ?(.*)$")
-            .expect("klog regex")
+        Regex::new(
+            r"^([IWEF])(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?\s+(\d+) ([^ \]]+)\] ?",
+        )
+        .expect("klog regex")
     })
 }
 
@@ -95,7 +97,7 @@ pub fn parse_line(
         _ => "fatal",
     };
     let (file, src_line) = c[9].rsplit_once(':').unwrap_or((&c[9], ""));
-    let body = &c[10];
+    let body = after_match(line, &c);
     let mut fields = Map::new();
     fields.insert("severity".into(), severity.into());
     fields.insert("thread".into(), c[8].to_string().into());

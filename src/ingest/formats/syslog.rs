@@ -14,7 +14,7 @@
 //! A line with no `program[pid]:` tag is kept with the message whole and a
 //! diagnostic.
 
-use super::{auth, klog, Context, Out, Parser};
+use super::{after_match, auth, klog, Context, Out, Parser};
 use crate::event::{Event, Format, Location, Record};
 use crate::ingest::time::{civil_ns, fraction_nanos, month_number, parse_rfc3339, YearResolver};
 use regex::Regex;
@@ -24,15 +24,17 @@ use std::sync::OnceLock;
 fn bsd_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"^(?:<(\d{1,3})>)?([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))? +(\S+) ?(.*)$")
-            .expect("bsd regex")
+        Regex::new(
+            r"^(?:<(\d{1,3})>)?([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))? +(\S+) ?",
+        )
+        .expect("bsd regex")
     })
 }
 
 fn iso_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"^(?:<(\d{1,3})>)?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) +(\S+) ?(.*)$")
+        Regex::new(r"^(?:<(\d{1,3})>)?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) +(\S+) ?")
             .expect("iso regex")
     })
 }
@@ -40,7 +42,7 @@ fn iso_re() -> &'static Regex {
 fn rfc5424_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r#"^<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[(?:[^\]"\\]|\\.|"(?:[^"\\]|\\.)*")*\])+)(?: (.*))?$"#)
+        Regex::new(r#"^<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[(?:[^\]"\\]|\\.|"(?:[^"\\]|\\.)*")*\])+)(?:$| )"#)
             .expect("5424 regex")
     })
 }
@@ -48,7 +50,7 @@ fn rfc5424_re() -> &'static Regex {
 fn tag_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"^([^\s\[\]:]+(?:\([^)\s]*\))?)(?:\[(\d+)\])?: ?(.*)$").expect("tag regex")
+        Regex::new(r"^([^\s\[\]:]+(?:\([^)\s]*\))?)(?:\[(\d+)\])?: ?").expect("tag regex")
     })
 }
 
@@ -96,9 +98,7 @@ pub fn parse_line(
         if &c[7] != "-" {
             fields.insert("structured_data".into(), c[7].to_string().into());
         }
-        let msg = c
-            .get(8)
-            .map_or("", |m| m.as_str())
+        let msg = after_match(line, &c)
             .trim_start_matches('\u{feff}')
             .to_string();
         let pri = c[1].parse::<u32>().ok();
@@ -128,7 +128,7 @@ pub fn parse_line(
             ns,
             text,
             c[8].to_string(),
-            c[9].to_string(),
+            after_match(line, &c).to_string(),
             c.get(1).and_then(|p| p.as_str().parse().ok()),
         )
     } else if let Some(c) = iso_re().captures(line) {
@@ -136,7 +136,7 @@ pub fn parse_line(
             parse_rfc3339(&c[2]),
             c[2].to_string(),
             c[3].to_string(),
-            c[4].to_string(),
+            after_match(line, &c).to_string(),
             c.get(1).and_then(|p| p.as_str().parse().ok()),
         )
     } else {
@@ -147,7 +147,7 @@ pub fn parse_line(
         Some(t) => (
             Some(t[1].to_string()),
             t.get(2).map(|p| p.as_str().to_string()),
-            t[3].trim_start().to_string(),
+            after_match(rest, &t).trim_start().to_string(),
             true,
         ),
         None => (None, None, rest.to_string(), false),
