@@ -13,16 +13,20 @@ PORT ?= 8080
 setup:
 	@scripts/setup.sh
 
-## The release page: dist/index.html (+ app.js, worker.js) and dist/spoor.html.
+## The release page: dist/index.html (+ app.js, worker.js, tools.js) and dist/spoor.html.
 dist: setup web
 
+## The page (app), the analysis worker (worker) and the tools worker
+## (tools: samples and exports, loaded on first use): one wasm module each.
+WEB_BINS := app worker tools
+
 web:
-	cargo build --locked --profile web --target wasm32-unknown-unknown --bin app --bin worker
+	cargo build --locked --profile web --target wasm32-unknown-unknown $(addprefix --bin ,$(WEB_BINS))
 	@mkdir -p target/web
-	wasm-bindgen --target no-modules --no-typescript --out-dir target/web $(WASM_OUT)/app.wasm
-	wasm-bindgen --target no-modules --no-typescript --out-dir target/web $(WASM_OUT)/worker.wasm
-	wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types target/web/app_bg.wasm -o target/web/app_bg.wasm
-	wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types target/web/worker_bg.wasm -o target/web/worker_bg.wasm
+	for bin in $(WEB_BINS); do \
+	  wasm-bindgen --target no-modules --no-typescript --out-dir target/web $(WASM_OUT)/$$bin.wasm && \
+	  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types target/web/$${bin}_bg.wasm -o target/web/$${bin}_bg.wasm || exit 1; \
+	done
 	node scripts/build-web.mjs
 
 cli:

@@ -49,7 +49,8 @@ console.log('|---|---|');
 for (const t of transfers) console.log(`| ${t.url} | ${kb(t.raw)} kB raw, ${kb(t.gzip)} kB gzipped |`);
 const total = transfers.reduce((s, t) => s + t.gzip, 0);
 console.log(`| all responses of the first screen | ${kb(total)} kB gzipped |`);
-// The worker (and its wasm, embedded) loads only when an analysis starts.
+// The analysis worker (and its wasm, embedded) loads only when an analysis
+// starts, the tools worker on the first sample or export.
 console.log('\n| dist/ file | raw | gzipped |\n|---|---|---|');
 for (const name of readdirSync(join(root, 'dist'))) {
   const body = readFileSync(join(root, 'dist', name));

@@ -1,5 +1,5 @@
 // Assembles the page from the wasm-bindgen output in target/web/:
-//   dist/index.html, app.js, worker.js, style.css  (static hosting, any sub-path)
+//   dist/index.html, app.js, worker.js, tools.js, style.css  (static hosting, any sub-path)
 //   dist/spoor.html                                (one self-contained file for file://)
 //   dist/manifest.json                             (version, build time, SHA-256 of each artifact and wasm module;
 //                                                   the page embeds what it can know of it for its About box)
@@ -39,6 +39,8 @@ const template = readFileSync(join(root, 'index.html'), 'utf8');
 const style = readFileSync(join(root, 'www', 'style.css'), 'utf8');
 const app = bundle('app');
 const worker = bundle('worker');
+// The tools worker (samples, exports): the page starts it on first use.
+const tools = bundle('tools');
 const version = JSON.parse(JSON.stringify(readFileSync(join(root, 'Cargo.toml'), 'utf8').match(/^version = "(.*)"/m)[1]));
 
 const common = "default-src 'none'; connect-src 'none'; img-src data: blob:; base-uri 'none'; form-action 'none'";
@@ -64,26 +66,27 @@ const described = (files) => Object.fromEntries(Object.entries(files).map(([f, d
 const hosted = fill(
   `${common}; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; worker-src 'self'`,
   '<link rel="stylesheet" href="style.css">',
-  manifestBlock(described({ 'app.js': app, 'worker.js': worker, 'style.css': style })),
+  manifestBlock(described({ 'app.js': app, 'worker.js': worker, 'tools.js': tools, 'style.css': style })),
   '<script src="app.js"></script>',
 );
 writeFileSync(join(dist, 'index.html'), hosted);
 writeFileSync(join(dist, 'app.js'), app);
 writeFileSync(join(dist, 'worker.js'), worker);
+writeFileSync(join(dist, 'tools.js'), tools);
 writeFileSync(join(dist, 'style.css'), style);
 
-// One file: inline script and style allowed by hash only; the worker starts
-// from a blob: URL made from the inert text block.
+// One file: inline script and style allowed by hash only; the workers start
+// from blob: URLs made from the inert text blocks.
 const single = fill(
   `${common}; script-src 'sha256-${sha256(app, 'base64')}' 'wasm-unsafe-eval'; style-src 'sha256-${sha256(style, 'base64')}'; worker-src blob:`,
   `<style>${style}</style>`,
   manifestBlock({}),
-  `<script type="text/plain" id="worker-source">${worker}</script>\n<script>${app}</script>`,
+  `<script type="text/plain" id="worker-source">${worker}</script>\n<script type="text/plain" id="tools-source">${tools}</script>\n<script>${app}</script>`,
 );
 writeFileSync(join(dist, 'spoor.html'), single);
 
 const artifacts = {};
-for (const f of ['index.html', 'app.js', 'worker.js', 'style.css', 'spoor.html']) {
+for (const f of ['index.html', 'app.js', 'worker.js', 'tools.js', 'style.css', 'spoor.html']) {
   const data = readFileSync(join(dist, f));
   artifacts[f] = { bytes: data.length, sha256: sha256(data) };
 }

@@ -23,6 +23,7 @@ pub mod release;
 pub mod report;
 pub mod session;
 pub mod store;
+pub mod tools;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

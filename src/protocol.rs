@@ -1,8 +1,9 @@
-//! Messages between the page and its analysis worker, as JSON text.
+//! Messages between the page and its workers, as JSON text: the analysis
+//! worker ([`ToWorker`]) and the tools worker ([`ToTools`]).
 //!
-//! Files themselves travel as browser `File` objects beside these messages;
-//! everything else is plain data defined here, so both ends (and native
-//! tests) agree on one definition.
+//! Files themselves travel as browser `File` objects (or, for a generated
+//! sample, as bytes) beside these messages; everything else is plain data
+//! defined here, so both ends (and native tests) agree on one definition.
 
 use crate::hunt::baseline::Baseline;
 use crate::hunt::notebook::{Hunt, HuntResult};
@@ -48,15 +49,16 @@ pub enum FromWorker {
     },
 }
 
-/// A question from the page about the finished analysis. `id` and `tag`
+/// A question from the page to a worker: about the finished analysis
+/// ([`ToWorker`]) or for the tools worker ([`ToTools`]). `id` and `tag`
 /// come back unchanged in the [`FromWorker::Answer`], so the page can route
 /// it and drop stale answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Request {
+pub struct Request<B = ToWorker> {
     pub id: u64,
     pub tag: String,
     #[serde(flatten)]
-    pub body: ToWorker,
+    pub body: B,
 }
 
 /// What the page asks the worker once the analysis is done.
@@ -101,13 +103,6 @@ pub enum ToWorker {
         fields: Vec<String>,
         top: usize,
     },
-    /// The case's report in an export format (`report::ExportFormat` name);
-    /// `note` is the analyst's note for the HTML report.
-    Export {
-        format: String,
-        #[serde(default)]
-        note: Option<String>,
-    },
     /// What a loaded rule says about itself (description, why, next steps).
     Rule { rule_id: String },
     /// Hunting: the values of one to three fields among the matches of
@@ -142,7 +137,27 @@ pub enum ToWorker {
     },
 }
 
-/// The worker's answer to one [`Request`].
+/// What the page asks the tools worker (`web::tools`, `crate::tools`):
+/// work that needs no analysed case, in a wasm module of its own that loads
+/// on first use, so the analysis worker's module stays small.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToTools {
+    /// The files of a built-in sample incident (`crate::generate`). They
+    /// come back as bytes in a plain object `{id, files: [{path, bytes}]}`,
+    /// not as JSON; a failure comes back as an [`Answer::Error`].
+    Sample { name: String },
+    /// `report` in an export format (`report::ExportFormat` name); `note`
+    /// is the analyst's note for the HTML report.
+    Export {
+        format: String,
+        #[serde(default)]
+        note: Option<String>,
+        report: Box<Report>,
+    },
+}
+
+/// A worker's answer to one [`Request`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Answer {
@@ -210,9 +225,12 @@ pub enum Answer {
     },
 }
 
-impl Request {
+impl<B: Serialize + serde::de::DeserializeOwned> Request<B> {
+    /// Indented like the case file the page also writes: an export request
+    /// carries the report, and one serializer for both keeps the page's
+    /// wasm ~4 kB (gzipped) smaller than a compact one beside it.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("requests always serialize")
+        serde_json::to_string_pretty(self).expect("requests always serialize")
     }
 
     pub fn from_json(s: &str) -> Result<Self, String> {
@@ -261,7 +279,7 @@ mod tests {
             },
         };
         let json = r.to_json();
-        assert!(json.contains("\"type\":\"query\""), "{json}");
+        assert!(json.contains("\"type\": \"query\""), "{json}");
         assert_eq!(Request::from_json(&json).unwrap(), r);
         let h = Request::from_json(r#"{"id":1,"tag":"t","type":"histogram","q":"","from":null,"to":1773453600000000000,"buckets":10}"#).unwrap();
         assert!(matches!(
@@ -281,13 +299,11 @@ mod tests {
             },
         };
         assert_eq!(FromWorker::from_json(&a.to_json()).unwrap(), a);
-        assert!(Request::from_json(r#"{"id":1,"tag":"t","type":"drop_tables"}"#).is_err());
+        assert!(
+            Request::<ToWorker>::from_json(r#"{"id":1,"tag":"t","type":"drop_tables"}"#).is_err()
+        );
         // No request field may clash with the envelope's `id`, `tag` or `type`.
         for body in [
-            ToWorker::Export {
-                format: "sarif".into(),
-                note: Some("n".into()),
-            },
             ToWorker::Rule {
                 rule_id: "r-1".into(),
             },
@@ -316,5 +332,17 @@ mod tests {
             };
             assert_eq!(Request::from_json(&r.to_json()).unwrap(), r);
         }
+        let t = Request {
+            id: 4,
+            tag: "sample".into(),
+            body: ToTools::Sample {
+                name: "rce-to-node".into(),
+            },
+        };
+        let json = t.to_json();
+        assert!(json.contains("\"type\": \"sample\""), "{json}");
+        assert_eq!(Request::<ToTools>::from_json(&json).unwrap(), t);
+        // The analysis worker does not take the tools worker's requests.
+        assert!(Request::<ToWorker>::from_json(&json).is_err());
     }
 }

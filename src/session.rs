@@ -7,7 +7,6 @@ use crate::analysis::Analysis;
 use crate::hunt::{self, draft::DraftSource};
 use crate::ingest::time::format_rfc3339;
 use crate::protocol::{Answer, ToWorker};
-use crate::report::{ExportFormat, ExportOptions, Report};
 use crate::store::query::{self, term};
 use crate::store::{Field, LaneKeys, StackField, Store};
 use std::rc::Rc;
@@ -19,8 +18,6 @@ pub const MAX_EVIDENCE: usize = 50;
 
 pub struct Session {
     analysis: Analysis,
-    /// The case's report, for exports.
-    report: Option<Report>,
     /// Whether the events are loaded (not for a case opened from a file).
     logs: bool,
     /// The last query and its matches, so paging costs nothing.
@@ -36,7 +33,6 @@ impl Session {
     pub fn new(analysis: Analysis) -> Self {
         Session {
             analysis,
-            report: None,
             logs: true,
             cache: None,
             lane_keys: None,
@@ -44,29 +40,22 @@ impl Session {
         }
     }
 
-    /// A saved case's report without its logs: exports and rule
-    /// documentation are answered, questions about events are not.
-    pub fn without_logs(report: Report) -> Self {
+    /// A case opened from a saved file, without its logs: rule
+    /// documentation, hunts and drafts are answered, questions about events
+    /// are not. (The page holds the saved report; the tools worker renders
+    /// its exports.)
+    pub fn without_logs() -> Self {
         let mut analysis = Analysis::new(&crate::detect::builtin_sources());
         analysis.finish();
         Session {
             logs: false,
-            ..Session::new(analysis).with_report(report)
+            ..Session::new(analysis)
         }
-    }
-
-    pub fn with_report(mut self, report: Report) -> Self {
-        self.report = Some(report);
-        self
     }
 
     /// Whether the case's events are loaded (false for a saved case).
     pub fn has_logs(&self) -> bool {
         self.logs
-    }
-
-    pub fn report(&self) -> Option<&Report> {
-        self.report.as_ref()
     }
 
     pub fn analysis(&self) -> &Analysis {
@@ -92,7 +81,6 @@ impl Session {
 
     pub fn answer(&mut self, request: &ToWorker) -> Answer {
         match request {
-            ToWorker::Export { format, note } => return self.export(format, note.clone()),
             ToWorker::Rule { rule_id } => {
                 return Answer::Rule {
                     info: self.analysis.rule(rule_id).cloned().map(Box::new),
@@ -250,7 +238,6 @@ impl Session {
             ToWorker::Raw { .. } => error("raw records are read by the worker"),
             // Answered above.
             ToWorker::Hunts | ToWorker::Draft { .. } => error("answered without logs"),
-            ToWorker::Export { format, note } => self.export(format, note.clone()),
             ToWorker::Rule { rule_id } => Answer::Rule {
                 info: self.analysis.rule(rule_id).cloned().map(Box::new),
             },
@@ -262,30 +249,6 @@ impl Session {
         let (lo, hi) = self.store().span().map_or((0, 1), |(a, b)| (a, b + 1));
         let from = from.unwrap_or(lo);
         (from, to.unwrap_or(hi).max(from + 1))
-    }
-
-    /// The report rendered by [`crate::report::render`], as a download.
-    pub fn export(&self, format: &str, note: Option<String>) -> Answer {
-        let Some(report) = &self.report else {
-            return error("there is no report to export yet");
-        };
-        let format: ExportFormat = match format.parse() {
-            Ok(f) => f,
-            Err(e) => return error(&e),
-        };
-        let options = ExportOptions {
-            note: note.filter(|n| !n.trim().is_empty()),
-            ..ExportOptions::default()
-        };
-        match crate::report::render(report, format, &options) {
-            Ok(text) => Answer::Export {
-                format: format.name().to_string(),
-                file_name: format!("spoor-report.{}", format.extension()),
-                media_type: format.media_type().to_string(),
-                text,
-            },
-            Err(e) => error(&e),
-        }
     }
 
     /// `user:X` (or `pod:X`) within ± `minutes` of the finding's first evidence.
@@ -533,44 +496,17 @@ mod tests {
     }
 
     #[test]
-    fn exports_every_format_and_explains_rules() {
-        let s = sample();
-        let report = Report::new(s.analysis());
-        let mut s = s.with_report(report.clone());
-        for f in ExportFormat::ALL {
-            let Answer::Export {
-                format,
-                file_name,
-                text,
-                ..
-            } = s.answer(&ToWorker::Export {
-                format: f.name().into(),
-                note: Some("checked by <me>".into()),
-            })
-            else {
-                panic!("export {f}")
-            };
-            assert_eq!(format, f.name());
-            assert!(file_name.ends_with(f.extension()), "{file_name}");
-            assert!(!text.is_empty(), "{f}");
-            if f == ExportFormat::Html {
-                assert!(text.contains("checked by &lt;me&gt;"), "note in HTML");
-            }
-        }
-        assert!(matches!(
-            s.answer(&ToWorker::Export {
-                format: "xml".into(),
-                note: None
-            }),
-            Answer::Error { .. }
-        ));
-        let rule_id = report.findings[0].rule_id.clone();
-        let Answer::Rule { info: Some(info) } = s.answer(&ToWorker::Rule { rule_id }) else {
+    fn explains_rules_with_and_without_logs() {
+        let mut s = sample();
+        let rule_id = s.analysis().findings()[0].rule_id.clone();
+        let Answer::Rule { info: Some(info) } = s.answer(&ToWorker::Rule {
+            rule_id: rule_id.clone(),
+        }) else {
             panic!("rule")
         };
         assert!(!info.title.is_empty());
 
-        let mut opened = Session::without_logs(report.clone());
+        let mut opened = Session::without_logs();
         let Answer::Error { message, .. } = opened.answer(&ToWorker::Query {
             q: String::new(),
             offset: 0,
@@ -579,17 +515,8 @@ mod tests {
             panic!("no logs")
         };
         assert_eq!(message, NO_LOGS);
-        let Answer::Export { text, .. } = opened.answer(&ToWorker::Export {
-            format: "json".into(),
-            note: None,
-        }) else {
-            panic!("export without logs")
-        };
-        assert_eq!(text, report.to_json());
         assert!(matches!(
-            opened.answer(&ToWorker::Rule {
-                rule_id: report.findings[0].rule_id.clone()
-            }),
+            opened.answer(&ToWorker::Rule { rule_id }),
             Answer::Rule { info: Some(_) }
         ));
     }

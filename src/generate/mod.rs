@@ -124,6 +124,8 @@ pub const YEAR: i32 = 2026;
 
 /// Log bytes of one built-in sample scenario (about 1,500 lines).
 pub const SAMPLE_BYTES: u64 = 500_000;
+/// The seed of the page's built-in samples: the same sample everywhere.
+pub const SAMPLE_SEED: u64 = 1;
 /// Bytes handed to the sink at most per call (a little more for one record).
 pub const CHUNK_BYTES: usize = 64 * 1024;
 /// The audit log rotates every this many bytes at most (kube-apiserver

@@ -3,9 +3,9 @@
 //! modules running are the ones it lists (`crate::release`).
 //!
 //! The build leaves each module's bytes in the global `spoorWasmBytes` of
-//! its scope: the page hashes its own here, the worker hashes its own and
-//! reports the digest in `FromWorker::Ready`. The bytes are dropped once
-//! hashed.
+//! its scope: the page hashes its own here, each worker (analysis, tools)
+//! hashes its own and reports the digest in `FromWorker::Ready`. The bytes
+//! are dropped once hashed.
 
 use super::dom::{attr, by_id, child, clear, document, on, row, show};
 use crate::protocol::FromWorker;
@@ -18,6 +18,7 @@ use web_sys::MessageEvent;
 
 const APP_MODULE: &str = "app_bg.wasm";
 const WORKER_MODULE: &str = "worker_bg.wasm";
+const TOOLS_MODULE: &str = "tools_bg.wasm";
 
 thread_local! {
     static MANIFEST: RefCell<Option<Manifest>> = const { RefCell::new(None) };
@@ -83,14 +84,24 @@ pub fn init() {
     show_check(APP_MODULE, own);
 }
 
-/// The worker reported the digest of its module (`None`: not available).
+/// The analysis worker reported the digest of its module (`None`: not
+/// available).
 pub fn worker_digest(digest: Option<String>) {
+    module_digest(WORKER_MODULE, digest);
+}
+
+/// The tools worker reported the digest of its module.
+pub fn tools_digest(digest: Option<String>) {
+    module_digest(TOOLS_MODULE, digest);
+}
+
+fn module_digest(module: &str, digest: Option<String>) {
     let check = MANIFEST.with(|m| {
         let m = m.borrow();
         let m = m.as_ref()?;
-        digest.map(|d| m.check_digest(WORKER_MODULE, &d))
+        digest.map(|d| m.check_digest(module, &d))
     });
-    show_check(WORKER_MODULE, check);
+    show_check(module, check);
 }
 
 fn show_check(module: &str, check: Option<Check>) {
@@ -108,20 +119,28 @@ fn show_check(module: &str, check: Option<Check>) {
     attr(&cell, "data-state", state);
 }
 
-/// Until an analysis has started a worker, the worker's module is unknown:
-/// a worker is started just to report its digest, then ended.
-fn check_worker_module() {
-    let pending = document()
+/// Whether `module`'s check has no result yet.
+fn pending(module: &str) -> bool {
+    document()
         .query_selector(&format!(
-            "#about-wasm tr[data-module=\"{WORKER_MODULE}\"] [data-testid=about-check]:not([data-state])"
+            "#about-wasm tr[data-module=\"{module}\"] [data-testid=about-check]:not([data-state])"
         ))
         .ok()
         .flatten()
-        .is_some();
-    if !pending {
+        .is_some()
+}
+
+/// Until an analysis has started a worker, the worker's module is unknown:
+/// a worker is started just to report its digest, then ended. The tools
+/// worker is kept once started, so it is simply started.
+fn check_worker_modules() {
+    if pending(TOOLS_MODULE) && super::app::tools().is_err() {
+        show_check(TOOLS_MODULE, None);
+    }
+    if !pending(WORKER_MODULE) {
         return;
     }
-    let Ok(worker) = super::app::new_worker() else {
+    let Ok(worker) = super::app::new_worker("worker") else {
         return show_check(WORKER_MODULE, None);
     };
     let handle = worker.clone();
@@ -142,7 +161,7 @@ pub fn toggle(open: Option<bool>) {
     let open = open.unwrap_or(about.hidden());
     show(&about, open);
     if open {
-        check_worker_module();
+        check_worker_modules();
         let _ = by_id("about-close").focus();
     } else if document()
         .active_element()

@@ -1,14 +1,14 @@
-//! Exports and case files: every `ExportFormat` rendered by the worker
-//! (which holds the report) and downloaded through a `blob:` URL; a case
-//! saved as `spoor.case/1` (report, view state, notes — no raw logs) and
-//! opened again without its logs.
+//! Exports and case files: every `ExportFormat` rendered by the tools
+//! worker (sent the page's report) and downloaded through a `blob:` URL; a
+//! case saved as `spoor.case/1` (report, view state, notes — no raw logs)
+//! and opened again without its logs.
 
-use super::app::{self, ask, encode, parse_fragment, replace_hash, set_status, with};
+use super::app::{self, ask_tools, encode, parse_fragment, replace_hash, set_status, with};
 use super::dom::{attr, by_id, child, clear, on, show};
 use crate::case::CaseFile;
-use crate::protocol::{Answer, ToWorker};
+use crate::protocol::{Answer, ToTools};
 use crate::report::ExportFormat;
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -33,10 +33,17 @@ pub fn start() {
         };
         let format = b.get_attribute("data-format").unwrap_or_default();
         let note = Some(notes()).filter(|n| !n.trim().is_empty());
+        let Some(report) = app::report() else {
+            return set_export_status("There is no report to export yet.");
+        };
         set_export_status(&format!("Preparing the {format} export…"));
-        ask(
+        ask_tools(
             &format!("export:{format}"),
-            ToWorker::Export { format, note },
+            ToTools::Export {
+                format,
+                note,
+                report: Box::new((*report).clone()),
+            },
         );
     });
     on(&by_id("case-save"), "click", |_| save_case());
@@ -191,8 +198,6 @@ fn open_case(file: File) {
         set_notes(&case.notes);
         super::hunt::restore_hunts(case.hunts.clone());
         replace_hash(&encode(&view));
-        let message = Object::new();
-        let _ = Reflect::set(&message, &"case".into(), &JsValue::from_str(&text));
-        app::run(&message);
+        app::open_report(case.report);
     });
 }

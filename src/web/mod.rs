@@ -1,6 +1,7 @@
-//! The browser shells: the page ([`app`] and its views) and the analysis
-//! worker ([`worker`]). Only this module touches browser types; everything
-//! it shows comes from the core as plain data.
+//! The browser shells: the page ([`app`] and its views), the analysis
+//! worker ([`worker`]) and the tools worker ([`tools`]: samples and
+//! exports, loaded on first use). Only this module touches browser types;
+//! everything it shows comes from the core as plain data.
 
 mod about;
 pub mod app;
@@ -15,6 +16,7 @@ mod learn;
 mod marks;
 mod perf;
 mod timeline;
+pub mod tools;
 mod views;
 pub mod worker;
 

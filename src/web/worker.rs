@@ -80,6 +80,18 @@ pub fn start() {
             }
             return;
         }
+        if Reflect::get(&data, &"case".into()).is_ok_and(|v| v.is_truthy()) {
+            // A case opened from a file: the page shows its saved report;
+            // this worker answers what needs no logs. Set at once, so the
+            // page's next requests find it.
+            CASE.with(|c| {
+                *c.borrow_mut() = Some(Case {
+                    session: Session::without_logs(),
+                    origins: Vec::new(),
+                })
+            });
+            return;
+        }
         wasm_bindgen_futures::spawn_local(async move {
             match analyse(&data).await {
                 Ok(report) => post(&FromWorker::Done {
@@ -243,27 +255,14 @@ async fn raw(origin: &Origin, offset: u64, len: u64) -> Result<(String, Option<S
     }
 }
 
-/// The seed of the built-in samples: the same sample everywhere.
-const SAMPLE_SEED: u64 = 1;
-
-/// The message is `{files: File[]}` or `{sample: "scenario name"}`.
+/// The message is `{files: File[]}`, or `{sample: "scenario name",
+/// generated: [{path, bytes}]}` with the sample's files as the tools worker
+/// generated them (`crate::tools`).
 async fn analyse(data: &JsValue) -> Result<Report, JsValue> {
     CASE.with(|c| c.borrow_mut().take());
     let mut origins = Vec::new();
-    if let Some(text) = Reflect::get(data, &"case".into())?.as_string() {
-        // A saved case: its report, no logs.
-        let case = crate::case::CaseFile::from_json(&text).map_err(|e| JsValue::from_str(&e))?;
-        let report = case.report;
-        CASE.with(|c| {
-            *c.borrow_mut() = Some(Case {
-                session: Session::without_logs(report.clone()),
-                origins: Vec::new(),
-            })
-        });
-        return Ok(report);
-    }
-    if let Some(name) = Reflect::get(data, &"sample".into())?.as_string() {
-        let files = crate::generate::generate(&name, SAMPLE_SEED)?;
+    if Reflect::get(data, &"sample".into())?.is_string() {
+        let files = generated_files(data)?;
         // Rules written in the page (a hunt's Sigma draft) join the pack.
         let mut rules = detect::builtin_sources();
         if let Ok(extra) = Reflect::get(data, &"rules".into())?.dyn_into::<Array>() {
@@ -276,15 +275,15 @@ async fn analyse(data: &JsValue) -> Result<Report, JsValue> {
         }
         let mut analysis = Analysis::new(&rules).with_store();
         analysis.set_years(YearResolver::with_year(crate::generate::YEAR));
-        for (index, file) in files.into_iter().enumerate() {
-            let total = file.bytes.len() as u64;
-            progress(index, &file.path, total, total);
+        for (index, (path, bytes)) in files.into_iter().enumerate() {
+            let total = bytes.len() as u64;
+            progress(index, &path, total, total);
             let before = analysis.inputs().len();
-            analysis.open(&file.path, None);
-            analysis.push(&file.bytes);
+            analysis.open(&path, None);
+            analysis.push(&bytes);
             analysis.close();
-            let bytes = Rc::new(file.bytes);
-            note_origins(&analysis, before, &file.path, &mut origins, || {
+            let bytes = Rc::new(bytes);
+            note_origins(&analysis, before, &path, &mut origins, || {
                 Origin::Bytes(bytes.clone())
             });
         }
@@ -336,6 +335,21 @@ async fn analyse(data: &JsValue) -> Result<Report, JsValue> {
     Ok(finish(analysis, origins))
 }
 
+/// The `generated` files of a sample message, as (path, bytes).
+fn generated_files(data: &JsValue) -> Result<Vec<(String, Vec<u8>)>, JsValue> {
+    let files: Array = Reflect::get(data, &"generated".into())?.dyn_into()?;
+    files
+        .iter()
+        .map(|file| {
+            let path = Reflect::get(&file, &"path".into())?
+                .as_string()
+                .unwrap_or_default();
+            let bytes: Uint8Array = Reflect::get(&file, &"bytes".into())?.dyn_into()?;
+            Ok((path, bytes.to_vec()))
+        })
+        .collect()
+}
+
 /// The text of a dropped `.yml`/`.yaml` file when it is a Sigma rule (not,
 /// say, a YAML log export).
 async fn rule_file(file: &File) -> Result<Option<detect::RuleSource>, JsValue> {
@@ -382,7 +396,7 @@ fn finish(analysis: Analysis, origins: Vec<Origin>) -> Report {
     let report = Report::new(&analysis);
     CASE.with(|c| {
         *c.borrow_mut() = Some(Case {
-            session: Session::new(analysis).with_report(report.clone()),
+            session: Session::new(analysis),
             origins,
         })
     });

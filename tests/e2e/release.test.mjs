@@ -1,8 +1,8 @@
 // Both release builds — dist/ under a sub-path of a static host, and the
 // single dist/spoor.html from file:// — give the same findings as the CLI on
 // the same sample incident, show the release manifest in the About box with
-// both wasm modules verified, and request nothing beyond their own origin,
-// file: and blob:.
+// every wasm module verified (page, analysis worker, tools worker), and
+// request nothing beyond their own origin, file: and blob:.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { launch, startServer, openPage, foreign, dist, spoor } from './harness.m
 // ssh-to-kubelet: its attacked node arrives as a support-bundle .tar.gz, so
 // archive reading is compared too.
 const SCENARIO = 'ssh-to-kubelet';
-const SEED = '1'; // the page's samples use seed 1 (src/web/worker.rs)
+const SEED = '1'; // the page's samples use seed 1 (generate::SAMPLE_SEED)
 
 let browser, tmp;
 before(async () => {
@@ -53,7 +53,7 @@ async function exportJson(page) {
   return JSON.parse(readFileSync(path, 'utf8'));
 }
 
-/** The About box shows dist/manifest.json's values; both modules verify; Esc closes it. */
+/** The About box shows dist/manifest.json's values; every module verifies; Esc closes it. */
 async function checkAbout(page, files) {
   const manifest = JSON.parse(readFileSync(join(dist, 'manifest.json'), 'utf8'));
   await page.focus('[data-testid=about-open]');
@@ -63,7 +63,7 @@ async function checkAbout(page, files) {
   assert.equal(await page.textContent('[data-testid=about-version]'), `spoor ${manifest.version}`);
   assert.equal(await page.textContent('[data-testid=about-built]'), manifest.built);
   const modules = Object.keys(manifest.wasm).sort();
-  assert.deepEqual(modules, ['app_bg.wasm', 'worker_bg.wasm']);
+  assert.deepEqual(modules, ['app_bg.wasm', 'tools_bg.wasm', 'worker_bg.wasm']);
   for (const m of modules) {
     const row = page.locator(`#about-wasm tr[data-module="${m}"]`);
     assert.equal(await row.locator('td').nth(1).textContent(), manifest.wasm[m]);
@@ -93,7 +93,7 @@ test('dist/ under a sub-path: the sample gives the CLI findings, the About box v
     const { page, requests, problems, context } = await openPage(browser);
     await page.goto(`${sub.origin}/tools/spoor/#sample=${SCENARIO}`);
     await sameFindingsAsTheCli(page);
-    await checkAbout(page, ['app.js', 'style.css', 'worker.js']);
+    await checkAbout(page, ['app.js', 'style.css', 'tools.js', 'worker.js']);
     assert.deepEqual(foreign(requests, sub.origin), []);
     assert.ok(requests.filter((u) => !u.startsWith('blob:')).every((u) => u.startsWith(`${sub.origin}/tools/spoor/`)), requests.join('\n'));
     assert.deepEqual(problems, []);
@@ -147,6 +147,7 @@ test('a page whose manifest does not match its code says so', async () => {
   assert.equal(await state('app_bg.wasm').getAttribute('data-state'), 'mismatch');
   assert.match(await state('app_bg.wasm').textContent(), new RegExp(`running ${manifest.wasm['app_bg.wasm']}`));
   assert.equal(await state('worker_bg.wasm').getAttribute('data-state'), 'verified');
+  assert.equal(await state('tools_bg.wasm').getAttribute('data-state'), 'verified');
   assert.deepEqual(problems, []);
   await context.close();
 });

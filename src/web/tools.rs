@@ -1,0 +1,56 @@
+//! The tools worker: generates the built-in samples and renders exports
+//! (`crate::tools`), work that needs no analysed case. The page starts it
+//! on first use and keeps it; its wasm module is not the analysis worker's,
+//! so an analysis of dropped files never loads the generator or the export
+//! formats.
+
+use crate::protocol::{FromWorker, Request, ToTools};
+use crate::tools::{answer, Reply};
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+fn post(message: &FromWorker) {
+    let _ = scope().post_message(&JsValue::from_str(&message.to_json()));
+}
+
+pub fn start() {
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
+        let text = event.data().as_string().unwrap_or_default();
+        match Request::<ToTools>::from_json(&text) {
+            Ok(Request { id, tag, body }) => match answer(body) {
+                Reply::Answer(answer) => post(&FromWorker::Answer { id, tag, answer }),
+                Reply::Sample(files) => post_files(id, files),
+            },
+            Err(message) => post(&FromWorker::Failed { message }),
+        }
+    });
+    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    post(&FromWorker::Ready {
+        wasm_sha256: super::about::own_wasm_digest(),
+    });
+}
+
+/// `{id, files: [{path, bytes}]}`, the bytes' buffers moved, not copied.
+fn post_files(id: u64, files: Vec<crate::generate::GeneratedFile>) {
+    let list = Array::new();
+    let buffers = Array::new();
+    for file in files {
+        let bytes = Uint8Array::from(file.bytes.as_slice());
+        buffers.push(&bytes.buffer());
+        let entry = Object::new();
+        let _ = Reflect::set(&entry, &"path".into(), &JsValue::from_str(&file.path));
+        let _ = Reflect::set(&entry, &"bytes".into(), &bytes);
+        list.push(&entry);
+    }
+    let message = Object::new();
+    let _ = Reflect::set(&message, &"id".into(), &JsValue::from_f64(id as f64));
+    let _ = Reflect::set(&message, &"files".into(), &list);
+    let _ = scope().post_message_with_transfer(&message, &buffers);
+}
