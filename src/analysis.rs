@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Counts over all events of a case, for the overview.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -64,8 +64,10 @@ pub struct Batch {
     /// The next record no thread has claimed yet.
     next: AtomicUsize,
     /// Set once per record by the thread that claimed it; `None` if the
-    /// rules panicked on it.
-    matches: Vec<OnceLock<Option<Vec<EvaluationResult>>>>,
+    /// rules panicked on it. Behind a mutex so the analysis can take the
+    /// matches out instead of cloning them (most records match a
+    /// correlation-only rule).
+    matches: Vec<OnceLock<Option<Mutex<Vec<EvaluationResult>>>>>,
 }
 
 impl Batch {
@@ -93,7 +95,7 @@ impl Batch {
             // A panic must still fill the slot, or the analysing thread
             // would wait for it forever; it panics in its turn instead.
             let matches = panic::catch_unwind(AssertUnwindSafe(|| lanes.evaluate(record)));
-            let _ = self.matches[i].set(matches.ok());
+            let _ = self.matches[i].set(matches.ok().map(Mutex::new));
         }
     }
 }
@@ -236,9 +238,11 @@ impl Analysis {
             Read::Records(batch) => {
                 batch.evaluate(&self.lanes());
                 for ((record, member), matches) in batch.records.iter().zip(&batch.matches) {
-                    let Some(matches) = matches.wait().clone() else {
+                    let Some(matches) = matches.wait() else {
                         panic!("the rules failed on line {}", record.location.line);
                     };
+                    let matches =
+                        std::mem::take(&mut *matches.lock().unwrap_or_else(|e| e.into_inner()));
                     self.take_matched(record, base + member, matches);
                 }
             }

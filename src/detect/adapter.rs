@@ -1,8 +1,10 @@
 //! rsigma's [`Event`] over a Spoor [`Record`], without copying the record.
 //!
 //! Field lookup goes to the record's original fields (`record.fields`) by
-//! dotted path, with rsigma's own JSON walker: a flat key wins over a nested
-//! path, and a path that crosses an array matches any element. Only when the
+//! dotted path, with rsigma's own semantics: a flat key wins over a nested
+//! path, and a path that crosses an array matches any element. The rules'
+//! paths are resolved up front, in one walk ([`super::paths`]); any other
+//! path goes to rsigma's own JSON walker. Only when the
 //! original fields lack a name does the adapter fall back to a few
 //! normalized aliases under `spoor.` (`spoor.user`, `spoor.namespace`, ...),
 //! which let one rule or correlation `group-by` speak about every format.
