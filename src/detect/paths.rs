@@ -187,3 +187,71 @@ impl<'v> Found<'v> {
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rsigma_eval::compile_rule;
+    use rsigma_parser::parse_sigma_yaml;
+
+    fn paths_of(yaml: &str) -> FieldPaths {
+        let collection = parse_sigma_yaml(yaml).expect("the rule parses");
+        let rules: Vec<CompiledRule> = collection
+            .rules
+            .iter()
+            .map(|r| compile_rule(r).expect("the rule compiles"))
+            .collect();
+        FieldPaths::of_rules(&rules)
+    }
+
+    /// Plain items, lists of maps and keywords: every field path a
+    /// detection names is in the trie, and nothing else.
+    #[test]
+    fn collects_the_paths_rules_name() {
+        let trie = paths_of(
+            r#"
+title: t
+logsource: {product: kubernetes, service: audit}
+detection:
+    verb:
+        verb: create
+    privileged:
+        - requestObject.spec.containers.securityContext.privileged: true
+        - requestObject.spec.initContainers.securityContext.privileged: true
+    words:
+        - 'kubectl'
+    indexed:
+        requestObject.spec.containers[0].image: 'x'
+    condition: verb and (privileged or words or indexed)
+"#,
+        );
+        let mut named: Vec<&str> = trie.slots.keys().map(|k| &**k).collect();
+        named.sort();
+        assert_eq!(
+            named,
+            [
+                "requestObject.spec.containers.securityContext.privileged",
+                "requestObject.spec.initContainers.securityContext.privileged",
+                "verb",
+            ],
+            "indexed paths stay with rsigma's walker"
+        );
+        // The two privileged paths share their first two steps.
+        assert_eq!(trie.nodes.len(), 1 + 1 + 2 + 2 * 3);
+    }
+
+    #[test]
+    fn a_step_onto_an_array_takes_every_element() {
+        let trie = FieldPaths::from_paths(["a.b", "a"]);
+        let fields = serde_json::json!({"a": [{"b": 1}, {"c": 2}, [{"b": 3}]]});
+        let resolved = trie.resolve(fields.as_object().expect("an object"));
+        match resolved.get("a.b") {
+            Some(Found::Many(all)) => {
+                assert_eq!(all, &[&fields["a"][0]["b"], &fields["a"][2][0]["b"]])
+            }
+            _ => panic!("two values"),
+        }
+        assert!(matches!(resolved.get("a"), Some(Found::One(v)) if v.is_array()));
+        assert!(resolved.get("c").is_none(), "not a rule path");
+    }
+}
