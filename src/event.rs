@@ -340,3 +340,10 @@ pub fn value_at<'v>(v: &'v serde_json::Value, path: &[&str]) -> Option<&'v serde
     path.iter()
         .try_fold(v, |cur, key| cur.as_object()?.get(*key))
 }
+
+/// The non-empty string under `path` in `v` (see [`value_at`]).
+pub fn str_at<'v>(v: &'v serde_json::Value, path: &[&str]) -> Option<&'v str> {
+    value_at(v, path)
+        .and_then(serde_json::Value::as_str)
+        .filter(|s| !s.is_empty())
+}

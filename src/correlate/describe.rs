@@ -1,8 +1,7 @@
 //! Plain-language descriptions of records and ATT&CK tactics of techniques.
 
 use super::entity::{binding_subjects, scoped, short_container_id};
-use crate::event::value_at;
-use crate::event::{Format, Record};
+use crate::event::{value_at, Format, Record};
 use serde_json::Value;
 
 /// Longest quoted log message in a sentence, in characters.

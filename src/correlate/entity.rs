@@ -1,8 +1,7 @@
 //! Entities: what a record is about, read from its normalized event and a
 //! few original fields, and which of them may link findings.
 
-use crate::event::value_at;
-use crate::event::{Format, Record};
+use crate::event::{str_at, value_at, Format, Record};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::net::IpAddr;
@@ -152,12 +151,6 @@ pub fn internal_ip(ip: &str) -> bool {
     }
 }
 
-fn text<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
-    value_at(v, path)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-}
-
 /// Subjects of an RBAC binding in its request body, as identities
 /// (`User`, `ServiceAccount`) or `group:<name>`.
 pub fn binding_subjects(fields: &Value) -> Vec<String> {
@@ -194,16 +187,16 @@ pub fn scheduled_node(record: &Record) -> Option<(String, String)> {
     let ns = e.namespace.as_deref()?;
     let f = &record.fields;
     let node = match e.subresource.as_deref() {
-        Some("binding") => text(f, &["requestObject", "target", "name"])?,
+        Some("binding") => str_at(f, &["requestObject", "target", "name"])?,
         None if e.action.as_deref() == Some("create") => {
-            text(f, &["requestObject", "spec", "nodeName"])?
+            str_at(f, &["requestObject", "spec", "nodeName"])?
         }
         _ => return None,
     };
     let pod = e
         .pod
         .as_deref()
-        .or_else(|| text(f, &["requestObject", "metadata", "name"]))?;
+        .or_else(|| str_at(f, &["requestObject", "metadata", "name"]))?;
     Some((scoped(Some(ns), pod), node.to_string()))
 }
 
@@ -251,11 +244,11 @@ pub fn addresses(record: &Record) -> (AddressPairs, AddressPairs) {
             let name = e
                 .pod
                 .as_deref()
-                .or_else(|| text(obj, &["metadata", "name"]));
+                .or_else(|| str_at(obj, &["metadata", "name"]));
             if let Some(name) = name {
-                let mut ips: Vec<&str> = text(obj, &["status", "podIP"]).into_iter().collect();
+                let mut ips: Vec<&str> = str_at(obj, &["status", "podIP"]).into_iter().collect();
                 if let Some(list) = value_at(obj, &["status", "podIPs"]).and_then(Value::as_array) {
-                    ips.extend(list.iter().filter_map(|i| text(i, &["ip"])));
+                    ips.extend(list.iter().filter_map(|i| str_at(i, &["ip"])));
                 }
                 for ip in ips {
                     let pair = (ip.to_string(), scoped(ns, name));
@@ -264,12 +257,12 @@ pub fn addresses(record: &Record) -> (AddressPairs, AddressPairs) {
                     }
                 }
             }
-            let node = text(obj, &["spec", "nodeName"]).or_else(|| {
+            let node = str_at(obj, &["spec", "nodeName"]).or_else(|| {
                 e.user
                     .as_deref()
                     .and_then(|u| u.strip_prefix("system:node:"))
             });
-            if let (Some(host), Some(node)) = (text(obj, &["status", "hostIP"]), node) {
+            if let (Some(host), Some(node)) = (str_at(obj, &["status", "hostIP"]), node) {
                 nodes.push((host.to_string(), node.to_string()));
             }
         }

@@ -36,8 +36,7 @@ pub use incident::build_incidents;
 pub use skew::ClockSkew;
 
 use crate::detect::{Evidence, Finding};
-use crate::event::value_at;
-use crate::event::{Format, Record};
+use crate::event::{value_at, Format, Record};
 use describe::Action;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -36,10 +36,9 @@
 //!   at which audit level, and warnings derived from it (sensitive
 //!   resources logged without bodies, activity absent altogether).
 
-use crate::event::Record;
+use crate::event::{str_at, Record};
 use crate::ingest::time::{format_rfc3339, parse_rfc3339};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::cmp::Reverse;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
@@ -168,14 +167,6 @@ fn hash64(parts: &[&str]) -> u64 {
         p.hash(&mut h);
     }
     h.finish()
-}
-
-fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
-    let mut cur = v;
-    for k in path {
-        cur = cur.get(k)?;
-    }
-    cur.as_str().filter(|s| !s.is_empty())
 }
 
 impl IntegrityTracker {

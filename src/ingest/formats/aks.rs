@@ -10,8 +10,7 @@
 //! audit: they become generic JSON records with `properties.log` as message.
 
 use super::{audit, jsonl, Out};
-use crate::event::value_at;
-use crate::event::{Format, Location};
+use crate::event::{value_at, Format, Location};
 use serde_json::{Map, Value};
 
 /// True for an AKS diagnostic record.

@@ -7,8 +7,7 @@
 //! matches all four without change.
 
 use super::{text_at, Out};
-use crate::event::value_at;
-use crate::event::{Event, Format, Location, Record};
+use crate::event::{value_at, Event, Format, Location, Record};
 use serde_json::Value;
 
 /// Turns one native audit event into a record in `format`.
@@ -44,14 +43,8 @@ pub fn is_audit_event(v: &Value) -> bool {
 }
 
 fn strings(v: &Value, path: &[&str]) -> Vec<String> {
-    let mut cur = v;
-    for key in path {
-        match cur.get(key) {
-            Some(next) => cur = next,
-            None => return Vec::new(),
-        }
-    }
-    cur.as_array()
+    value_at(v, path)
+        .and_then(Value::as_array)
         .map(|a| {
             a.iter()
                 .filter_map(|s| s.as_str().map(str::to_string))

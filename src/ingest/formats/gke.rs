@@ -19,8 +19,7 @@
 //! - anything else: generic JSON.
 
 use super::{audit, journald, jsonl, klog, text_at, Out};
-use crate::event::value_at;
-use crate::event::{Event, Format, Location, Record};
+use crate::event::{value_at, Event, Format, Location, Record};
 use crate::ingest::time::parse_rfc3339;
 use serde_json::{json, Map, Value};
 

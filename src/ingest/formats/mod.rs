@@ -149,11 +149,7 @@ pub(crate) fn after_match<'l>(line: &'l str, header: &regex::Captures) -> &'l st
 }
 
 pub(crate) fn text_at(v: &Value, path: &[&str]) -> Option<String> {
-    let mut cur = v;
-    for key in path {
-        cur = cur.get(key)?;
-    }
-    match cur {
+    match crate::event::value_at(v, path)? {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,

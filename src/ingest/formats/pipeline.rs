@@ -29,8 +29,7 @@
 //! container_id,host}`, `log_json`) next to the shipped document's own.
 
 use super::{container, text_at};
-use crate::event::value_at;
-use crate::event::{Event, Format, Location, Record};
+use crate::event::{value_at, Event, Format, Location, Record};
 use crate::ingest::time::{format_rfc3339, parse_rfc3339};
 use serde_json::{json, Map, Value};
 
