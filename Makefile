@@ -18,14 +18,16 @@ dist: setup web
 
 ## The page (app), the analysis worker (worker) and the tools worker
 ## (tools: samples and exports, loaded on first use): one wasm module each.
+## WASM_OPT_FLAGS=-g keeps function names, for bench/browser-profile.mjs.
 WEB_BINS := app worker tools
+WASM_OPT_FLAGS ?=
 
 web:
 	cargo build --locked --profile web --target wasm32-unknown-unknown $(addprefix --bin ,$(WEB_BINS))
 	@mkdir -p target/web
 	for bin in $(WEB_BINS); do \
 	  wasm-bindgen --target no-modules --no-typescript --out-dir target/web $(WASM_OUT)/$$bin.wasm && \
-	  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types target/web/$${bin}_bg.wasm -o target/web/$${bin}_bg.wasm || exit 1; \
+	  wasm-opt -Oz $(WASM_OPT_FLAGS) --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types target/web/$${bin}_bg.wasm -o target/web/$${bin}_bg.wasm || exit 1; \
 	done
 	node scripts/build-web.mjs
 

@@ -178,6 +178,29 @@ impl Analysis {
         self.current = Some(Source::new(path, forced, self.years.clone()));
     }
 
+    /// Like [`Analysis::open`], for a caller that hashes the input's bytes
+    /// itself (the page does, in another worker, so that hashing runs on
+    /// another core) and hands the digest to [`Analysis::close_hashed`].
+    pub fn open_unhashed(&mut self, path: &str, forced: Option<Format>) {
+        self.open(path, forced);
+        self.current = self.current.take().map(Source::unhashed);
+    }
+
+    /// Ends an input opened with [`Analysis::open_unhashed`]; `sha256` is
+    /// the digest of its bytes as given. Archive members keep their own.
+    pub fn close_hashed(&mut self, sha256: &str) {
+        let Some(path) = self.current.as_ref().map(|s| s.path().to_string()) else {
+            return;
+        };
+        let first = self.inputs.len();
+        self.close();
+        for input in &mut self.inputs[first..] {
+            if input.path == path && input.sha256.is_empty() {
+                input.sha256 = sha256.to_string();
+            }
+        }
+    }
+
     /// Feeds the next chunk of the open input.
     pub fn push(&mut self, chunk: &[u8]) {
         let Some(mut reader) = self.current.take() else {
@@ -341,5 +364,54 @@ impl Analysis {
     /// The log families a loaded rule reads.
     pub fn rule_families(&self, id: &str) -> Vec<crate::detect::Family> {
         self.detector.families_of(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{support_bundle, GeneratedFile};
+    use crate::ingest::hex;
+    use sha2::{Digest, Sha256};
+
+    /// `bytes` read as one input, hashed here or (`digest`) elsewhere.
+    fn inputs(path: &str, bytes: &[u8], digest: Option<&str>) -> Vec<InputSummary> {
+        let mut analysis = Analysis::new(&[]);
+        match digest {
+            None => analysis.open(path, None),
+            Some(_) => analysis.open_unhashed(path, None),
+        }
+        analysis.push(bytes);
+        match digest {
+            None => analysis.close(),
+            Some(digest) => analysis.close_hashed(digest),
+        }
+        analysis.inputs().to_vec()
+    }
+
+    #[test]
+    fn an_input_hashed_elsewhere_takes_the_callers_digest() {
+        let log = b"Mar 14 00:05:47 node-1 sshd[42]: Accepted publickey for ops from 10.0.0.7 port 50022 ssh2\n";
+        let own = inputs("auth.log", log, None);
+        let given = inputs("auth.log", log, Some("0123abcd"));
+        assert_eq!(own[0].sha256, hex(&Sha256::digest(log)));
+        assert_eq!(given[0].sha256, "0123abcd");
+        let unhashed = |s: &InputSummary| InputSummary {
+            sha256: String::new(),
+            ..s.clone()
+        };
+        assert_eq!(unhashed(&own[0]), unhashed(&given[0]));
+        assert_eq!(own[0].events, 1);
+
+        // An archive's members are hashed here all the same.
+        let files = [GeneratedFile {
+            path: "var/log/auth.log".into(),
+            bytes: log.to_vec(),
+        }];
+        let bundle = support_bundle(&files, 0);
+        let own = inputs("bundle.tar.gz", &bundle, None);
+        assert_eq!(own, inputs("bundle.tar.gz", &bundle, Some("0123abcd")));
+        assert_eq!(own.len(), 1);
+        assert_eq!(own[0].sha256, hex(&Sha256::digest(log)));
     }
 }

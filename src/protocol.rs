@@ -17,7 +17,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FromWorker {
-    /// The worker has loaded and waits for files. `wasm_sha256`: the
+    /// The worker has loaded (the tools worker says so when it starts; the
+    /// analysis worker only when the page asks, with `{digest: true}`, as
+    /// hashing its module would delay every analysis). `wasm_sha256`: the
     /// SHA-256 of its own wasm module, for the About box's check (absent
     /// when the build did not leave the bytes to hash).
     Ready {

@@ -28,6 +28,7 @@ pub struct RecordEvent<'a> {
     input: u32,
     /// Whether a top-level key has a dot in it: only then can a dotted
     /// rule path name a flat key, which rsigma's own lookup tries first.
+    /// Set with `resolved` (without it, rsigma's lookup answers anyway).
     dotted_keys: bool,
     /// The rules' paths, resolved up front (see [`FieldPaths`]).
     resolved: Option<Resolved<'a>>,
@@ -39,10 +40,7 @@ impl<'a> RecordEvent<'a> {
             record,
             json: JsonEvent::borrow(&record.fields),
             input,
-            dotted_keys: record
-                .fields
-                .as_object()
-                .is_some_and(|m| m.keys().any(|k| k.contains('.'))),
+            dotted_keys: false,
             resolved: None,
         }
     }
@@ -51,7 +49,10 @@ impl<'a> RecordEvent<'a> {
     /// looking them up costs a hash each.
     pub fn with_paths(record: &'a Record, paths: &'a FieldPaths) -> Self {
         let mut event = RecordEvent::new(record, 0);
-        event.resolved = record.fields.as_object().map(|m| paths.resolve(m));
+        if let Some(fields) = record.fields.as_object() {
+            event.dotted_keys = fields.keys().any(|k| k.contains('.'));
+            event.resolved = Some(paths.resolve(fields));
+        }
         event
     }
 

@@ -8,6 +8,11 @@
 //! a record's fields are then walked once, only along the trie's branches,
 //! and each lookup becomes one hash of the path.
 //!
+//! rsigma hands `get_field` the very `String` its compiled rule holds, so the
+//! trie also keeps each rule string's address: most lookups are then found
+//! by address, without hashing or comparing the path (hashing was 5 % of the
+//! page's analysis: wasm has no AES instructions for ahash).
+//!
 //! The walk keeps [`super::adapter`]'s semantics for plain dotted paths: a
 //! step onto an array takes every element, the value at the end of the path
 //! is taken whole. Paths with `[index]` or escapes are not in the trie and
@@ -20,10 +25,15 @@ use rsigma_eval::{CompiledDetection, CompiledRule};
 use serde_json::Value;
 
 /// The trie of the rules' plain dotted field paths.
+///
+/// Built by [`FieldPaths::of_rules`], it must not outlive those rules nor
+/// see them changed: it knows their field strings by address.
 #[derive(Default)]
 pub struct FieldPaths {
     /// Path to its slot in [`Resolved`].
     slots: HashMap<Box<str>, usize, RandomState>,
+    /// The rules' own field strings by address, to the same slots.
+    addresses: Addresses,
     /// Node 0 is the root: the record's top-level keys.
     nodes: Vec<Node>,
 }
@@ -36,14 +46,21 @@ struct Node {
 }
 
 impl FieldPaths {
-    /// The paths named by `rules`' detections.
+    /// The paths named by `rules`' detections. The rules must outlive the
+    /// trie, unchanged (see [`Addresses`]).
     pub fn of_rules<'r>(rules: impl IntoIterator<Item = &'r CompiledRule>) -> FieldPaths {
         let mut paths = FieldPaths::from_paths([]);
+        let mut named = Vec::new();
         for rule in rules {
             for detection in rule.detections.values() {
-                paths.add_detection(detection);
+                paths.add_detection(detection, &mut named);
             }
         }
+        paths.addresses = Addresses::new(
+            named
+                .into_iter()
+                .filter_map(|field| Some((field, *paths.slots.get(field)?))),
+        );
         paths
     }
 
@@ -58,21 +75,27 @@ impl FieldPaths {
         trie
     }
 
-    fn add_detection(&mut self, detection: &CompiledDetection) {
+    /// Adds the detection's paths; `named` gets each field string as the
+    /// rule holds it.
+    fn add_detection<'r>(&mut self, detection: &'r CompiledDetection, named: &mut Vec<&'r str>) {
         match detection {
             CompiledDetection::AllOf(items) => {
                 for field in items.iter().filter_map(|i| i.field.as_deref()) {
                     self.add(field);
+                    named.push(field);
                 }
             }
             CompiledDetection::AnyOf(all) | CompiledDetection::And(all) => {
                 for d in all {
-                    self.add_detection(d);
+                    self.add_detection(d, named);
                 }
             }
             // Fields inside an array's body are looked up on its members,
             // not on the record.
-            CompiledDetection::ArrayMatch { field, .. } => self.add(field),
+            CompiledDetection::ArrayMatch { field, .. } => {
+                self.add(field);
+                named.push(field);
+            }
             CompiledDetection::Keywords(_) | CompiledDetection::Conditional { .. } => {}
         }
     }
@@ -164,7 +187,82 @@ impl<'v> Resolved<'v> {
     /// `None` when the path is not in the trie; `Some(found)` otherwise,
     /// with what the path reached.
     pub fn get(&self, path: &str) -> Option<&Found<'v>> {
-        self.paths.slots.get(path).map(|&slot| &self.found[slot])
+        let slot = match self.paths.addresses.get(path) {
+            Some(slot) => slot,
+            None => *self.paths.slots.get(path)?,
+        };
+        Some(&self.found[slot])
+    }
+}
+
+/// Field strings by address and length: an open-addressing table with a
+/// multiplicative hash of the address.
+///
+/// Sound because the strings are the compiled rules' own, alive and
+/// unchanged while the trie is used: no other live text starts at the
+/// same address, so a `&str` with the same address and length is the same
+/// text.
+#[derive(Default)]
+struct Addresses {
+    /// `(address, length, slot)`; length `usize::MAX` marks a free entry.
+    entries: Vec<(usize, usize, usize)>,
+    /// log2 of `entries.len()`.
+    bits: u32,
+}
+
+impl Addresses {
+    const FREE: usize = usize::MAX;
+
+    fn new<'r>(fields: impl Iterator<Item = (&'r str, usize)>) -> Addresses {
+        let fields: Vec<(&str, usize)> = fields.collect();
+        // At most half full, so probes stay short.
+        let bits = (fields.len() * 2)
+            .max(1)
+            .next_power_of_two()
+            .trailing_zeros();
+        let mut table = Addresses {
+            entries: vec![(0, Self::FREE, 0); 1 << bits],
+            bits,
+        };
+        for (field, slot) in fields {
+            let (address, len) = (field.as_ptr() as usize, field.len());
+            let mut i = table.home(address);
+            loop {
+                let entry = &mut table.entries[i];
+                if entry.1 == Self::FREE {
+                    *entry = (address, len, slot);
+                    break;
+                }
+                if (entry.0, entry.1) == (address, len) {
+                    break;
+                }
+                i = (i + 1) & (table.entries.len() - 1);
+            }
+        }
+        table
+    }
+
+    fn home(&self, address: usize) -> usize {
+        let spread = (address as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (spread >> (64 - self.bits.max(1))) as usize & (self.entries.len() - 1)
+    }
+
+    fn get(&self, field: &str) -> Option<usize> {
+        if self.entries.is_empty() {
+            return None;
+        }
+        let (address, len) = (field.as_ptr() as usize, field.len());
+        let mut i = self.home(address);
+        loop {
+            let (a, l, slot) = self.entries[i];
+            if l == Self::FREE {
+                return None;
+            }
+            if (a, l) == (address, len) {
+                return Some(slot);
+            }
+            i = (i + 1) & (self.entries.len() - 1);
+        }
     }
 }
 
@@ -194,14 +292,61 @@ mod tests {
     use rsigma_eval::compile_rule;
     use rsigma_parser::parse_sigma_yaml;
 
-    fn paths_of(yaml: &str) -> FieldPaths {
+    fn compiled(yaml: &str) -> Vec<CompiledRule> {
         let collection = parse_sigma_yaml(yaml).expect("the rule parses");
-        let rules: Vec<CompiledRule> = collection
+        collection
             .rules
             .iter()
             .map(|r| compile_rule(r).expect("the rule compiles"))
+            .collect()
+    }
+
+    /// The trie alone: its addresses are not looked up once the rules are gone.
+    fn paths_of(yaml: &str) -> FieldPaths {
+        FieldPaths::of_rules(&compiled(yaml))
+    }
+
+    /// A rule's own field string is found by its address; the same path in
+    /// another string by its text, to the same values.
+    #[test]
+    fn rule_strings_are_found_by_address() {
+        let rules = compiled(
+            r#"
+title: t
+logsource: {product: kubernetes, service: audit}
+detection:
+    a:
+        verb: create
+        objectRef.resource: pods
+    b:
+        objectRef.resource: secrets
+    condition: a or b
+"#,
+        );
+        let trie = FieldPaths::of_rules(&rules);
+        let own: Vec<&str> = rules[0]
+            .detections
+            .values()
+            .flat_map(|d| match d {
+                CompiledDetection::AllOf(items) => items.iter().filter_map(|i| i.field.as_deref()),
+                _ => panic!("plain selections"),
+            })
             .collect();
-        FieldPaths::of_rules(&rules)
+        assert_eq!(own.len(), 3);
+        for field in &own {
+            assert_eq!(trie.addresses.get(field), trie.slots.get(*field).copied());
+            let copy = field.to_string();
+            assert_eq!(trie.addresses.get(&copy), None, "{copy}: another string");
+        }
+        let fields = serde_json::json!({"verb": "create", "objectRef": {"resource": "pods"}});
+        let resolved = trie.resolve(fields.as_object().expect("an object"));
+        for field in &own {
+            let copy = field.to_string();
+            let (Some(a), Some(b)) = (resolved.get(field), resolved.get(&copy)) else {
+                panic!("{field}: in the trie");
+            };
+            assert!(matches!((a, b), (Found::One(x), Found::One(y)) if std::ptr::eq(*x, *y)));
+        }
     }
 
     /// Plain items, lists of maps and keywords: every field path a

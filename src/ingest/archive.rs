@@ -315,7 +315,9 @@ pub struct Source {
     years: YearResolver,
     limits: Limits,
     unpacker: Unpacker,
-    hasher: Sha256,
+    /// The archive's own hash; `None` when the caller hashes the input
+    /// ([`Source::unhashed`]).
+    hasher: Option<Sha256>,
     bytes: u64,
     readers: Readers,
 }
@@ -330,19 +332,22 @@ struct Readers {
 
 /// [`Readers`] with where records go, for one push.
 struct Feed<'a> {
-    source: (&'a str, Option<Format>, &'a YearResolver, &'a Limits),
+    /// Path, forced format, years, limits, and whether a plain input is
+    /// hashed by its reader.
+    source: (&'a str, Option<Format>, &'a YearResolver, &'a Limits, bool),
     readers: &'a mut Readers,
     sink: &'a mut dyn FnMut(Record, u32),
 }
 
 impl Members for Feed<'_> {
     fn open(&mut self, name: Option<&str>) {
-        let (path, forced, years, limits) = self.source;
-        let full = match name {
-            Some(name) => format!("{path}!{name}"),
-            None => path.to_string(),
+        let (path, forced, years, limits, hashed) = self.source;
+        let member = match name {
+            Some(name) => reader(&format!("{path}!{name}"), forced, years, limits),
+            None if hashed => reader(path, forced, years, limits),
+            None => Box::new(reader(path, forced, years, limits).unhashed()),
         };
-        self.readers.member = Some(reader(&full, forced, years, limits));
+        self.readers.member = Some(member);
     }
 
     fn data(&mut self, bytes: &[u8]) {
@@ -376,7 +381,7 @@ impl Source {
             years,
             limits: Limits::default(),
             unpacker: Unpacker::new(),
-            hasher: Sha256::new(),
+            hasher: Some(Sha256::new()),
             bytes: 0,
             readers: Readers {
                 member: None,
@@ -395,17 +400,36 @@ impl Source {
         self
     }
 
+    /// Leaves the hash of the input's bytes as given to the caller (see
+    /// [`InputReader::unhashed`]): the summary of a plain input, and an
+    /// archive's own, get an empty `sha256`. Members are hashed here all the
+    /// same. Call before the first chunk.
+    pub fn unhashed(mut self) -> Self {
+        self.hasher = None;
+        self
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
     /// Feeds raw bytes; records go to `sink` with the ordinal of the member
     /// (0 for a plain input) they come from.
     pub fn push(&mut self, chunk: &[u8], sink: &mut dyn FnMut(Record, u32)) {
         // The archive's own hash; a plain input's reader hashes its bytes
         // itself, so they are not hashed twice.
-        if !self.unpacker.is_plain() {
-            self.hasher.update(chunk);
+        if let Some(hasher) = self.hasher.as_mut().filter(|_| !self.unpacker.is_plain()) {
+            hasher.update(chunk);
         }
         self.bytes += chunk.len() as u64;
         let mut feed = Feed {
-            source: (&self.path, self.forced, &self.years, &self.limits),
+            source: (
+                &self.path,
+                self.forced,
+                &self.years,
+                &self.limits,
+                self.hasher.is_some(),
+            ),
             readers: &mut self.readers,
             sink,
         };
@@ -416,7 +440,13 @@ impl Source {
     /// input; one per member, plus the archive's own when it had problems).
     pub fn finish(mut self, sink: &mut dyn FnMut(Record, u32)) -> Vec<InputSummary> {
         let mut feed = Feed {
-            source: (&self.path, self.forced, &self.years, &self.limits),
+            source: (
+                &self.path,
+                self.forced,
+                &self.years,
+                &self.limits,
+                self.hasher.is_some(),
+            ),
             readers: &mut self.readers,
             sink,
         };
@@ -435,7 +465,11 @@ impl Source {
         if !readers.problems.is_empty() {
             out.push(InputSummary {
                 path: self.path.clone(),
-                sha256: super::hex(&self.hasher.clone().finalize()),
+                sha256: self
+                    .hasher
+                    .take()
+                    .map(|h| super::hex(&h.finalize()))
+                    .unwrap_or_default(),
                 format: None,
                 bytes: self.bytes,
                 diagnostics: std::mem::take(&mut readers.problems),

@@ -68,7 +68,8 @@ pub struct InputSummary {
 /// Reads one input (a file, or one member of an archive).
 pub struct InputReader {
     summary: InputSummary,
-    hasher: Sha256,
+    /// `None` when the caller hashes the bytes itself ([`InputReader::unhashed`]).
+    hasher: Option<Sha256>,
     decoder: Decoder,
     splitter: LineSplitter,
     /// For the overlong-line message.
@@ -100,7 +101,7 @@ impl InputReader {
                 path: path.to_string(),
                 ..Default::default()
             },
-            hasher: Sha256::new(),
+            hasher: Some(Sha256::new()),
             decoder: Decoder::new(),
             splitter: LineSplitter::new(),
             max_line: lines::MAX_LINE_BYTES,
@@ -135,6 +136,14 @@ impl InputReader {
         self
     }
 
+    /// Leaves the evidence hash to the caller, who hashes the same bytes
+    /// elsewhere (the page: in another worker) and fills the summary's
+    /// `sha256`, which stays empty here.
+    pub fn unhashed(mut self) -> Self {
+        self.hasher = None;
+        self
+    }
+
     pub fn path(&self) -> &str {
         &self.summary.path
     }
@@ -146,7 +155,9 @@ impl InputReader {
 
     /// Feeds the next chunk of the input's raw bytes.
     pub fn push(&mut self, chunk: &[u8], sink: &mut dyn FnMut(Record)) {
-        self.hasher.update(chunk);
+        if let Some(hasher) = self.hasher.as_mut() {
+            hasher.update(chunk);
+        }
         self.summary.bytes += chunk.len() as u64;
         // The decoder is moved out while it hands plain bytes to `self`.
         let mut decoder = std::mem::replace(&mut self.decoder, Decoder::new());
@@ -212,7 +223,9 @@ impl InputReader {
         // By line (input-wide problems first), so the order does not depend
         // on where chunks happened to end.
         self.summary.diagnostics.sort_by_key(|d| d.line);
-        self.summary.sha256 = hex(&self.hasher.finalize());
+        if let Some(hasher) = self.hasher.take() {
+            self.summary.sha256 = hex(&hasher.finalize());
+        }
         self.summary
     }
 

@@ -130,9 +130,9 @@ fn pending(module: &str) -> bool {
         .is_some()
 }
 
-/// Until an analysis has started a worker, the worker's module is unknown:
-/// a worker is started just to report its digest, then ended. The tools
-/// worker is kept once started, so it is simply started.
+/// An analysis worker reports its module's digest only when asked: a
+/// worker is started just to report it, then ended. The tools worker is
+/// kept once started and reports when it starts, so it is simply started.
 fn check_worker_modules() {
     if pending(TOOLS_MODULE) && super::app::tools().is_err() {
         show_check(TOOLS_MODULE, None);
@@ -153,6 +153,9 @@ fn check_worker_modules() {
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
+    let ask = js_sys::Object::new();
+    let _ = Reflect::set(&ask, &"digest".into(), &JsValue::TRUE);
+    let _ = worker.post_message(&ask);
 }
 
 /// Opens, closes (`Some(false)`, also on Esc) or toggles the dialog.

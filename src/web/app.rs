@@ -45,6 +45,9 @@ pub struct State {
     /// A sample's message for the analysis worker, waiting for the files of
     /// the tools worker's request with this id.
     pub sample_request: Option<(u64, JsValue)>,
+    /// The running analysis's files being hashed by the tools worker:
+    /// (request id, the file's index in the analysis message's `files`).
+    pub hashes: Vec<(u64, usize)>,
     pub files: Vec<File>,
     pub report: Option<Rc<Report>>,
     /// The worker holds a finished case and answers requests.
@@ -283,6 +286,8 @@ pub fn run(message: &JsValue) {
         .ok()
         .and_then(|v| v.as_string());
     let Some(name) = sample else {
+        let hashed = hash_in_tools(message);
+        let _ = Reflect::set(message, &"hashed".into(), &JsValue::from_bool(hashed));
         let _ = worker.post_message(message);
         return;
     };
@@ -293,6 +298,59 @@ pub fn run(message: &JsValue) {
             show(&by_id("progress"), false);
         }
     }
+}
+
+/// Asks the tools worker for the SHA-256 of each of the message's `files`,
+/// so that hashing runs on another core than the analysis;
+/// [`file_hashed`] hands each digest to the analysis worker. False when
+/// the tools worker cannot start: the analysis worker then hashes.
+fn hash_in_tools(message: &JsValue) -> bool {
+    let Ok(files) = Reflect::get(message, &"files".into()).and_then(|f| f.dyn_into::<Array>())
+    else {
+        return false;
+    };
+    let Ok(tools) = tools() else {
+        return false;
+    };
+    for (index, file) in files.iter().enumerate() {
+        let id = with(|s| {
+            s.next_id += 1;
+            s.hashes.push((s.next_id, index));
+            s.next_id
+        });
+        let request = Object::new();
+        let _ = Reflect::set(&request, &"id".into(), &JsValue::from_f64(id as f64));
+        let _ = Reflect::set(&request, &"hash".into(), &file);
+        let _ = tools.post_message(&request);
+    }
+    true
+}
+
+/// The tools worker's `{id, sha256}` (null: it could not read the file),
+/// passed on to the analysis worker as `{index, sha256}` if the request is
+/// the running analysis's.
+fn file_hashed(data: &JsValue) {
+    let id = Reflect::get(data, &"id".into())
+        .ok()
+        .and_then(|v| v.as_f64())
+        .map(|v| v as u64);
+    let sha256 = Reflect::get(data, &"sha256".into()).unwrap_or(JsValue::NULL);
+    let wanted = with(|s| {
+        let at = s.hashes.iter().position(|(want, _)| Some(*want) == id)?;
+        let (_, index) = s.hashes.remove(at);
+        Some((s.worker.clone()?, index))
+    });
+    if let Some((worker, index)) = wanted {
+        post_hash(&worker, index, &sha256);
+    }
+}
+
+/// `{index, sha256}` to the analysis worker.
+fn post_hash(worker: &Worker, index: usize, sha256: &JsValue) {
+    let message = Object::new();
+    let _ = Reflect::set(&message, &"index".into(), &JsValue::from_f64(index as f64));
+    let _ = Reflect::set(&message, &"sha256".into(), sha256);
+    let _ = worker.post_message(&message);
 }
 
 /// Shows a report saved in a case file. A fresh worker without logs
@@ -358,6 +416,9 @@ pub(super) fn tools() -> Result<Worker, JsValue> {
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|e: MessageEvent| {
         let data = e.data();
         let Some(text) = data.as_string() else {
+            if Reflect::has(&data, &"sha256".into()).unwrap_or(false) {
+                return file_hashed(&data);
+            }
             return sample_generated(&data);
         };
         match FromWorker::from_json(&text) {
@@ -376,6 +437,13 @@ pub(super) fn tools() -> Result<Worker, JsValue> {
         if with(|s| s.sample_request.is_some()) {
             cancel_worker();
             show(&by_id("progress"), false);
+        }
+        // Files it was hashing: the analysis worker hashes them itself.
+        let (worker, pending) = with(|s| (s.worker.clone(), std::mem::take(&mut s.hashes)));
+        if let Some(worker) = worker {
+            for (_, index) in pending {
+                post_hash(&worker, index, &JsValue::NULL);
+            }
         }
         set_status("the tools worker stopped with an error");
     });
@@ -447,6 +515,7 @@ fn cancel_worker() -> bool {
     with(|s| {
         s.ready = false;
         s.sample_request = None;
+        s.hashes.clear();
         match s.worker.take() {
             Some(w) => {
                 w.terminate();

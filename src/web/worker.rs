@@ -44,6 +44,63 @@ struct Case {
 
 thread_local! {
     static CASE: RefCell<Option<Case>> = const { RefCell::new(None) };
+    /// Digests from the tools worker (via the page) not yet asked for:
+    /// (index in `files`, hex or `None` when it could not hash the file).
+    static DIGESTS: RefCell<Vec<(usize, Option<String>)>> = const { RefCell::new(Vec::new()) };
+    /// The analysis waiting for the digest of the file with this index.
+    static AWAITED: RefCell<Option<(usize, js_sys::Function)>> = const { RefCell::new(None) };
+}
+
+/// The page's `{index, sha256}`: hands the digest to the analysis if it
+/// waits for it, or keeps it until it does.
+fn digest_arrived(data: &JsValue) {
+    let index = Reflect::get(data, &"index".into())
+        .ok()
+        .and_then(|v| v.as_f64())
+        .map_or(usize::MAX, |v| v as usize);
+    let sha256 = Reflect::get(data, &"sha256".into()).unwrap_or(JsValue::NULL);
+    let waiting = AWAITED.with(|a| {
+        let mut a = a.borrow_mut();
+        match a.take() {
+            Some((want, resolve)) if want == index => Some(resolve),
+            other => {
+                *a = other;
+                None
+            }
+        }
+    });
+    match waiting {
+        Some(resolve) => {
+            let _ = resolve.call1(&JsValue::NULL, &sha256);
+        }
+        None => DIGESTS.with(|d| d.borrow_mut().push((index, sha256.as_string()))),
+    }
+}
+
+/// The digest the tools worker computed for file `index`; `None` when it
+/// could not.
+async fn digest_from_tools(index: usize) -> Option<String> {
+    let arrived = DIGESTS.with(|d| {
+        let mut d = d.borrow_mut();
+        let at = d.iter().position(|(i, _)| *i == index)?;
+        Some(d.remove(at).1)
+    });
+    if let Some(digest) = arrived {
+        return digest;
+    }
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        AWAITED.with(|a| *a.borrow_mut() = Some((index, resolve)));
+    });
+    JsFuture::from(promise).await.ok()?.as_string()
+}
+
+/// The file's digest computed here, reading it again (the tools worker
+/// could not).
+async fn digest_here(file: &File) -> Result<String, JsValue> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    read_blob_chunks(file, CHUNK, |chunk, _| hasher.update(chunk)).await?;
+    Ok(crate::ingest::hex(&hasher.finalize()))
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {
@@ -73,6 +130,14 @@ fn progress(input: usize, path: &str, done: u64, total: u64) {
 pub fn start() {
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
         let data = event.data();
+        if Reflect::has(&data, &"sha256".into()).unwrap_or(false) {
+            return digest_arrived(&data);
+        }
+        if Reflect::get(&data, &"digest".into()).is_ok_and(|v| v.is_truthy()) {
+            return post(&FromWorker::Ready {
+                wasm_sha256: super::about::own_wasm_digest(),
+            });
+        }
         if let Some(text) = data.as_string() {
             match Request::from_json(&text) {
                 Ok(request) => answer(request),
@@ -106,9 +171,6 @@ pub fn start() {
     });
     scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
-    post(&FromWorker::Ready {
-        wasm_sha256: super::about::own_wasm_digest(),
-    });
 }
 
 fn reply(id: u64, tag: String, answer: Answer) {
@@ -291,18 +353,20 @@ async fn analyse(data: &JsValue) -> Result<Report, JsValue> {
         return Ok(finish(analysis, origins));
     }
     let files: Array = Reflect::get(data, &"files".into())?.dyn_into()?;
+    // The tools worker hashes the files, by their index in `files`.
+    let hashed = Reflect::get(data, &"hashed".into())?.is_truthy();
     // Sigma rule files dropped with the logs join the built-in pack.
     let mut rules = detect::builtin_sources();
     let mut logs = Vec::new();
-    for file in files.iter() {
+    for (index, file) in files.iter().enumerate() {
         let file: File = file.dyn_into()?;
         match rule_file(&file).await? {
             Some(rule) => rules.push(rule),
-            None => logs.push(file),
+            None => logs.push((index, file)),
         }
     }
     let mut analysis = Analysis::new(&rules).with_store();
-    for (index, file) in logs.into_iter().enumerate() {
+    for (input, (index, file)) in logs.into_iter().enumerate() {
         // Set when the file came from a folder pick; web-sys lacks a getter.
         let relative = Reflect::get(&file, &"webkitRelativePath".into())
             .ok()
@@ -319,14 +383,26 @@ async fn analyse(data: &JsValue) -> Result<Report, JsValue> {
             (file.last_modified() * 1e6) as i64,
         ));
         let before = analysis.inputs().len();
-        analysis.open(&path, None);
-        progress(index, &path, 0, total);
+        if hashed {
+            analysis.open_unhashed(&path, None);
+        } else {
+            analysis.open(&path, None);
+        }
+        progress(input, &path, 0, total);
         read_blob_chunks(&file, CHUNK, |chunk, done| {
             analysis.push(chunk);
-            progress(index, &path, done, total);
+            progress(input, &path, done, total);
         })
         .await?;
-        analysis.close();
+        if hashed {
+            let digest = match digest_from_tools(index).await {
+                Some(digest) => digest,
+                None => digest_here(&file).await?,
+            };
+            analysis.close_hashed(&digest);
+        } else {
+            analysis.close();
+        }
         note_origins(&analysis, before, &path, &mut origins, || {
             Origin::File(file.clone())
         });
