@@ -34,6 +34,18 @@ test('a dropped audit log is counted, and the page makes no outside request', as
   await context.close();
 });
 
+test('without the tools worker, the analysis worker hashes the evidence itself', async () => {
+  // The tools worker hashes dropped files beside the analysis; when it
+  // cannot load, the analysis worker reads the file again to hash it.
+  const { page, context } = await openPage(browser);
+  await context.route('**/tools.js', (route) => route.abort());
+  await page.goto(`${origin}/`);
+  await dropFiles(page, DEMO);
+  assert.equal(await page.textContent('[data-testid=events-count]'), '37');
+  assert.match(await page.textContent('[data-testid=input-row]'), /ac15e3b4fc4b35b6799b17ed711bd629f33f70104370a5a7ef4197c2fc0cf1c3/);
+  await context.close();
+});
+
 test('the page declares a CSP that forbids outgoing connections', async () => {
   const { page, context } = await openPage(browser);
   await page.goto(`${origin}/`);
