@@ -19,7 +19,13 @@
 //   total         worker wasm + page buffers + JS heaps, in one sample
 // Memory columns are peaks over samples taken every --interval ms (500).
 //
-//   make dist && node bench/browser-throughput.mjs [--scale BYTES] [--file PATH] [--interval MS]
+//   make dist && node bench/browser-throughput.mjs [--scale BYTES] [--file PATH] [--interval MS] [--cli]
+//
+// --cli: then runs `spoor scan FILE --threads 1` (release build, the
+// SigmaHQ Kubernetes rules beside the built-in pack, as bench/run.sh does)
+// on the same file and prints the page's throughput as a fraction of it:
+// issue 9 asks each worker for at least half the CLI's one-thread rate.
+// Run right after the page, so both meet the same machine load.
 //
 // Without --file, the audit log of `spoor generate --scenario
 // anonymous-to-admin --seed 7 --scale BYTES` (default 1 GiB of generated
@@ -27,18 +33,20 @@
 // bench/corpus-throughput/ (ignored by git). --file runs any file instead,
 // e.g. a 5 GiB one made of that audit log repeated (docs/performance.md).
 // A benchmark, not a test: `make test` does not run it.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { launchChromium } from '../scripts/chromium.mjs';
-import { corpus, servePage, run } from './common.mjs';
+import { corpus, root, servePage, run } from './common.mjs';
 
 const { values: opts } = parseArgs({
   options: {
     scale: { type: 'string', default: String(1 << 30) },
     file: { type: 'string' },
     interval: { type: 'string', default: '500' },
+    cli: { type: 'boolean', default: false },
   },
 });
 const interval = Number(opts.interval);
@@ -119,6 +127,24 @@ async function sample(page) {
   });
 }
 
+/** User+sys seconds of this process's waited-for children (cutime + cstime). */
+function childrenCpuSeconds() {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[13]) + Number(f[14])) / 100;
+}
+
+/** Wall and CPU seconds of `spoor scan FILE --threads 1` (release build). */
+function cliSeconds(file) {
+  execFileSync('cargo', ['build', '--locked', '--release', '--bin', 'spoor'], { cwd: root, stdio: 'ignore' });
+  const sigma = join(root, '..', 'shared', 'sigma', 'application', 'kubernetes');
+  const cpu0 = childrenCpuSeconds();
+  const t0 = performance.now();
+  execFileSync(join(root, 'target', 'release', 'spoor'), ['scan', file, '--rules', sigma, '--format', 'json', '--threads', '1'],
+    { stdio: 'ignore' });
+  return { wall: (performance.now() - t0) / 1000, cpu: childrenCpuSeconds() - cpu0 };
+}
+
 async function main() {
   const file = opts.file ?? join(corpus('corpus-throughput', Number(opts.scale)), 'kube-apiserver', 'audit.log');
   const bytes = statSync(file).size;
@@ -193,6 +219,12 @@ async function main() {
       + `| ${(bytes / MiB / analysis).toFixed(1)} | ${(bytes / MiB / cpu).toFixed(1)} | ${mib(peak.workerWasm)} `
       + `| ${mib(peak.buffers)} | ${mib(peak.js)} (${mib(peak.pageJs)} + ${mib(peak.workerJs)}) | ${mib(peak.total)} `
       + `| ${loadBefore.split(' ')[0]} / ${loadAfter.split(' ')[0]} |`);
+    if (opts.cli) {
+      const cli = cliSeconds(file);
+      console.log();
+      console.log(`spoor scan --threads 1 on the same file: ${cli.wall.toFixed(1)} s wall, ${cli.cpu.toFixed(1)} s CPU `
+        + `(${(bytes / MiB / cli.wall).toFixed(1)} MiB/s); the page's analysis worker: ${(cli.wall / analysis).toFixed(2)}× of it`);
+    }
   } finally {
     await browser.close();
     server.close();

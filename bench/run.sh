@@ -8,6 +8,9 @@
 # Writes bench/corpus/ (ignored by git) and prints Markdown tables. The
 # peer, the rsigma CLI 0.23.0, is built once into target/peer/ (about ten
 # minutes); set RSIGMA=/path/to/rsigma to use another build of it.
+# REPEAT=N (default 1) runs each `spoor scan` N times, one and two threads
+# in turn, and takes the median: one run on this shared machine drifts by
+# ±20 %, so single ratios do too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scale=${1:-1610612736}
@@ -59,22 +62,48 @@ measure() {
 # ratio A B: A / B to two decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
+# median X...: the median of the numbers.
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+
+repeat=${REPEAT:-1}
+
+# threads_pair NAME PATH: `spoor scan PATH` with one thread then two,
+# REPEAT times; leaves the medians of one thread's CPU seconds in one_cpu
+# and of the runs' two-thread speed-ups (each pair's own ratio of wall
+# times, so both sides of a ratio ran under the same machine load) in
+# speedup.
+threads_pair() {
+  local path=$1 k label
+  local cpus=() ratios=()
+  for k in $(seq "$repeat"); do
+    label=""
+    [ "$repeat" -gt 1 ] && label=" (run $k)"
+    measure "spoor scan --threads 1$label" "$spoor" scan "$path" --rules "$sigma" --format json --threads 1
+    cpus+=("$last_cpu")
+    # (Not `wall`: measure's `read` would overwrite it.)
+    local single=$last_wall
+    measure "spoor scan --threads 2$label" "$spoor" scan "$path" --rules "$sigma" --format json --threads 2
+    ratios+=("$(ratio "$single" "$last_wall")")
+  done
+  one_cpu=$(median "${cpus[@]}")
+  speedup=$(median "${ratios[@]}")
+}
+
 echo "Audit corpus: $audit, $((bytes / 1048576)) MiB of audit JSON lines; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| run | wall s | cpu s | MiB/s (cpu) | MiB/s (wall) | peak RSS MiB |"
 echo "|---|---|---|---|---|---|"
 measure "lean serde pass (floor)" target/release/examples/lean_pass "$audit"
 lean_cpu=$last_cpu
-measure "spoor scan --threads 1" "$spoor" scan "$audit" --rules "$sigma" --format json --threads 1
-one_wall=$last_wall one_cpu=$last_cpu
-measure "spoor scan --threads 2" "$spoor" scan "$audit" --rules "$sigma" --format json --threads 2
-two_wall=$last_wall
+threads_pair "$audit"
 measure "rsigma 0.23.0 engine eval" "$rsigma" engine eval -r "$rules" -e "@$audit"
 rsigma_cpu=$last_cpu
 echo
-echo "Ratios (targets in issue 9): spoor 1 thread vs lean pass, CPU time: $(ratio "$one_cpu" "$lean_cpu")× (≤ 2);"
+of=""
+[ "$repeat" -gt 1 ] && of=" (medians of $repeat runs)"
+echo "Ratios (targets in issue 9)$of: spoor 1 thread vs lean pass, CPU time: $(ratio "$one_cpu" "$lean_cpu")× (≤ 2);"
 echo "spoor 1 thread throughput vs rsigma, CPU time: $(ratio "$rsigma_cpu" "$one_cpu")× (≥ 3);"
-echo "2 threads vs 1, wall time: $(ratio "$one_wall" "$two_wall")× (≥ 1.7)."
+echo "2 threads vs 1, wall time: ${speedup}× (≥ 1.7)."
 
 bytes=$(du -sb "$corpus" | cut -f1)
 echo
@@ -82,8 +111,6 @@ echo "Mixed corpus: $corpus, $((bytes / 1048576)) MiB (audit, container, kubelet
 echo
 echo "| run | wall s | cpu s | MiB/s (cpu) | MiB/s (wall) | peak RSS MiB |"
 echo "|---|---|---|---|---|---|"
-measure "spoor scan --threads 1" "$spoor" scan "$corpus" --rules "$sigma" --format json --threads 1
-one_wall=$last_wall
-measure "spoor scan --threads 2" "$spoor" scan "$corpus" --rules "$sigma" --format json --threads 2
+threads_pair "$corpus"
 echo
-echo "2 threads vs 1, wall time: $(ratio "$one_wall" "$last_wall")×."
+echo "2 threads vs 1, wall time$of: ${speedup}×."

@@ -2,6 +2,7 @@
 //! never has to fit in memory.
 
 use js_sys::{Promise, Uint8Array};
+use sha2::{Digest, Sha256};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
@@ -39,4 +40,11 @@ pub async fn read_blob_chunks(
         each(&buf, end);
     }
     Ok(())
+}
+
+/// The SHA-256 of `blob`'s bytes in hex, read `chunk_size` bytes at a time.
+pub async fn sha256_hex(blob: &Blob, chunk_size: u64) -> Result<String, JsValue> {
+    let mut hasher = Sha256::new();
+    read_blob_chunks(blob, chunk_size, |chunk, _| hasher.update(chunk)).await?;
+    Ok(crate::ingest::hex(&hasher.finalize()))
 }

@@ -20,4 +20,4 @@ pub mod tools;
 mod views;
 pub mod worker;
 
-pub use blob::read_blob_chunks;
+pub use blob::{read_blob_chunks, sha256_hex};

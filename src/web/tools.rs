@@ -10,7 +10,6 @@
 use crate::protocol::{FromWorker, Request, ToTools};
 use crate::tools::{answer, Reply};
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use sha2::{Digest, Sha256};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
@@ -71,10 +70,8 @@ fn post_files(id: u64, files: Vec<crate::generate::GeneratedFile>) {
 /// `{id, sha256}`: the SHA-256 of `file` in hex, or null if it could not be
 /// read (the analysis worker then hashes it itself).
 async fn post_hash(id: JsValue, file: Blob) {
-    let mut hasher = Sha256::new();
-    let read = super::read_blob_chunks(&file, HASH_CHUNK, |chunk, _| hasher.update(chunk)).await;
-    let sha256 = match read {
-        Ok(()) => JsValue::from_str(&crate::ingest::hex(&hasher.finalize())),
+    let sha256 = match super::sha256_hex(&file, HASH_CHUNK).await {
+        Ok(hex) => JsValue::from_str(&hex),
         Err(_) => JsValue::NULL,
     };
     let message = Object::new();

@@ -6,7 +6,7 @@
 //! Cancelling is the page terminating this worker, so nothing here needs to
 //! poll for it.
 
-use super::read_blob_chunks;
+use super::{read_blob_chunks, sha256_hex};
 use crate::analysis::Analysis;
 use crate::detect;
 use crate::ingest::time::YearResolver;
@@ -92,15 +92,6 @@ async fn digest_from_tools(index: usize) -> Option<String> {
         AWAITED.with(|a| *a.borrow_mut() = Some((index, resolve)));
     });
     JsFuture::from(promise).await.ok()?.as_string()
-}
-
-/// The file's digest computed here, reading it again (the tools worker
-/// could not).
-async fn digest_here(file: &File) -> Result<String, JsValue> {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    read_blob_chunks(file, CHUNK, |chunk, _| hasher.update(chunk)).await?;
-    Ok(crate::ingest::hex(&hasher.finalize()))
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {
@@ -397,7 +388,8 @@ async fn analyse(data: &JsValue) -> Result<Report, JsValue> {
         if hashed {
             let digest = match digest_from_tools(index).await {
                 Some(digest) => digest,
-                None => digest_here(&file).await?,
+                // The tools worker could not: read the file again here.
+                None => sha256_hex(&file, CHUNK).await?,
             };
             analysis.close_hashed(&digest);
         } else {
