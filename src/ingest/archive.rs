@@ -310,10 +310,7 @@ impl Unpacker {
 /// One input as the caller opened it: a plain (or gzip) file, or an
 /// archive of many; each member is read by its own [`InputReader`].
 pub struct Source {
-    path: String,
-    forced: Option<Format>,
-    years: YearResolver,
-    limits: Limits,
+    settings: Settings,
     unpacker: Unpacker,
     /// The archive's own hash; `None` when the caller hashes the input
     /// ([`Source::unhashed`]).
@@ -330,24 +327,44 @@ struct Readers {
     truncated: bool,
 }
 
+/// What the caller opened the input with, for the readers of its members.
+struct Settings {
+    path: String,
+    forced: Option<Format>,
+    years: YearResolver,
+    limits: Limits,
+    /// Whether a plain input's reader hashes its bytes ([`Source::unhashed`]).
+    hashed: bool,
+}
+
+impl Settings {
+    /// The reader of the plain input (`None`) or of the member `name`.
+    fn reader(&self, member: Option<&str>) -> Box<InputReader> {
+        let path = match member {
+            Some(name) => format!("{}!{name}", self.path),
+            None => self.path.clone(),
+        };
+        let reader = InputReader::new(&path, self.forced)
+            .with_years(self.years.clone())
+            .with_limits(&self.limits);
+        Box::new(if member.is_none() && !self.hashed {
+            reader.unhashed()
+        } else {
+            reader
+        })
+    }
+}
+
 /// [`Readers`] with where records go, for one push.
 struct Feed<'a> {
-    /// Path, forced format, years, limits, and whether a plain input is
-    /// hashed by its reader.
-    source: (&'a str, Option<Format>, &'a YearResolver, &'a Limits, bool),
+    settings: &'a Settings,
     readers: &'a mut Readers,
     sink: &'a mut dyn FnMut(Record, u32),
 }
 
 impl Members for Feed<'_> {
     fn open(&mut self, name: Option<&str>) {
-        let (path, forced, years, limits, hashed) = self.source;
-        let member = match name {
-            Some(name) => reader(&format!("{path}!{name}"), forced, years, limits),
-            None if hashed => reader(path, forced, years, limits),
-            None => Box::new(reader(path, forced, years, limits).unhashed()),
-        };
-        self.readers.member = Some(member);
+        self.readers.member = Some(self.settings.reader(name));
     }
 
     fn data(&mut self, bytes: &[u8]) {
@@ -376,10 +393,13 @@ impl Members for Feed<'_> {
 impl Source {
     pub fn new(path: &str, forced: Option<Format>, years: YearResolver) -> Self {
         Source {
-            path: path.to_string(),
-            forced,
-            years,
-            limits: Limits::default(),
+            settings: Settings {
+                path: path.to_string(),
+                forced,
+                years,
+                limits: Limits::default(),
+                hashed: true,
+            },
             unpacker: Unpacker::new(),
             hasher: Some(Sha256::new()),
             bytes: 0,
@@ -396,7 +416,7 @@ impl Source {
     /// call before the first chunk.
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.unpacker = Unpacker::new().with_limits(limits.clone());
-        self.limits = limits;
+        self.settings.limits = limits;
         self
     }
 
@@ -406,11 +426,12 @@ impl Source {
     /// same. Call before the first chunk.
     pub fn unhashed(mut self) -> Self {
         self.hasher = None;
+        self.settings.hashed = false;
         self
     }
 
     pub fn path(&self) -> &str {
-        &self.path
+        &self.settings.path
     }
 
     /// Feeds raw bytes; records go to `sink` with the ordinal of the member
@@ -423,13 +444,7 @@ impl Source {
         }
         self.bytes += chunk.len() as u64;
         let mut feed = Feed {
-            source: (
-                &self.path,
-                self.forced,
-                &self.years,
-                &self.limits,
-                self.hasher.is_some(),
-            ),
+            settings: &self.settings,
             readers: &mut self.readers,
             sink,
         };
@@ -440,13 +455,7 @@ impl Source {
     /// input; one per member, plus the archive's own when it had problems).
     pub fn finish(mut self, sink: &mut dyn FnMut(Record, u32)) -> Vec<InputSummary> {
         let mut feed = Feed {
-            source: (
-                &self.path,
-                self.forced,
-                &self.years,
-                &self.limits,
-                self.hasher.is_some(),
-            ),
+            settings: &self.settings,
             readers: &mut self.readers,
             sink,
         };
@@ -464,7 +473,7 @@ impl Source {
         let mut out = std::mem::take(&mut readers.members);
         if !readers.problems.is_empty() {
             out.push(InputSummary {
-                path: self.path.clone(),
+                path: self.settings.path.clone(),
                 sha256: self
                     .hasher
                     .take()
@@ -479,20 +488,6 @@ impl Source {
         }
         out
     }
-}
-
-/// A reader for the plain input or one member, with the input's settings.
-fn reader(
-    path: &str,
-    forced: Option<Format>,
-    years: &YearResolver,
-    limits: &Limits,
-) -> Box<InputReader> {
-    Box::new(
-        InputReader::new(path, forced)
-            .with_years(years.clone())
-            .with_limits(limits),
-    )
 }
 
 enum Kind {
