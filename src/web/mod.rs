@@ -1,6 +1,6 @@
 //! The browser shells: the page ([`app`] and its views), the analysis
-//! worker ([`worker`]) and the tools worker ([`tools`]: samples and
-//! exports, loaded on first use). Only this module touches browser types;
+//! worker ([`worker`]) and the tools worker ([`tools`]: samples, exports
+//! and evidence hashes, loaded on first use). Only this module touches browser types;
 //! everything it shows comes from the core as plain data.
 
 mod about;
