@@ -312,9 +312,8 @@ impl Unpacker {
 pub struct Source {
     settings: Settings,
     unpacker: Unpacker,
-    /// The archive's own hash; `None` when the caller hashes the input
-    /// ([`Source::unhashed`]).
-    hasher: Option<Sha256>,
+    /// The archive's own hash (unless [`Source::unhashed`]).
+    hasher: Sha256,
     bytes: u64,
     readers: Readers,
 }
@@ -333,7 +332,9 @@ struct Settings {
     forced: Option<Format>,
     years: YearResolver,
     limits: Limits,
-    /// Whether a plain input's reader hashes its bytes ([`Source::unhashed`]).
+    /// Whether the input's bytes as given are hashed here: by the reader
+    /// of a plain input, or by the [`Source`] of an archive (not when the
+    /// caller hashes them, [`Source::unhashed`]).
     hashed: bool,
 }
 
@@ -401,7 +402,7 @@ impl Source {
                 hashed: true,
             },
             unpacker: Unpacker::new(),
-            hasher: Some(Sha256::new()),
+            hasher: Sha256::new(),
             bytes: 0,
             readers: Readers {
                 member: None,
@@ -425,7 +426,6 @@ impl Source {
     /// archive's own, get an empty `sha256`. Members are hashed here all the
     /// same. Call before the first chunk.
     pub fn unhashed(mut self) -> Self {
-        self.hasher = None;
         self.settings.hashed = false;
         self
     }
@@ -439,8 +439,8 @@ impl Source {
     pub fn push(&mut self, chunk: &[u8], sink: &mut dyn FnMut(Record, u32)) {
         // The archive's own hash; a plain input's reader hashes its bytes
         // itself, so they are not hashed twice.
-        if let Some(hasher) = self.hasher.as_mut().filter(|_| !self.unpacker.is_plain()) {
-            hasher.update(chunk);
+        if self.settings.hashed && !self.unpacker.is_plain() {
+            self.hasher.update(chunk);
         }
         self.bytes += chunk.len() as u64;
         let mut feed = Feed {
@@ -474,11 +474,11 @@ impl Source {
         if !readers.problems.is_empty() {
             out.push(InputSummary {
                 path: self.settings.path.clone(),
-                sha256: self
-                    .hasher
-                    .take()
-                    .map(|h| super::hex(&h.finalize()))
-                    .unwrap_or_default(),
+                sha256: if self.settings.hashed {
+                    super::hex(&self.hasher.clone().finalize())
+                } else {
+                    String::new()
+                },
                 format: None,
                 bytes: self.bytes,
                 diagnostics: std::mem::take(&mut readers.problems),
