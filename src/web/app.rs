@@ -11,6 +11,7 @@ use super::dom::{
     by_id, child, clear, document, el, human_bytes, input_value, on, row, select_value,
     set_input_value, show, target_closest, thousands,
 };
+use super::message::number;
 use super::{about, casefile, explorer, findings, hunt, lanes, learn, perf, timeline, views};
 use crate::protocol::{Answer, FromWorker, Request, ToTools, ToWorker};
 use crate::report::Report;
@@ -330,10 +331,7 @@ fn hash_in_tools(message: &JsValue) -> bool {
 /// passed on to the analysis worker as `{index, sha256}` if the request is
 /// the running analysis's.
 fn file_hashed(data: &JsValue) {
-    let id = Reflect::get(data, &"id".into())
-        .ok()
-        .and_then(|v| v.as_f64())
-        .map(|v| v as u64);
+    let id = number(data, "id");
     let sha256 = Reflect::get(data, &"sha256".into()).unwrap_or(JsValue::NULL);
     let wanted = with(|s| {
         let at = s.hashes.iter().position(|(want, _)| Some(*want) == id)?;
@@ -456,10 +454,7 @@ pub(super) fn tools() -> Result<Worker, JsValue> {
 /// The tools worker's `{id, files}`: handed to the analysis worker as the
 /// sample's `generated` files, if that sample is still the one wanted.
 fn sample_generated(data: &JsValue) {
-    let id = Reflect::get(data, &"id".into())
-        .ok()
-        .and_then(|v| v.as_f64())
-        .map(|v| v as u64);
+    let id = number(data, "id");
     let wanted = with(|s| match s.sample_request.take() {
         Some((want, message)) if Some(want) == id => s.worker.clone().map(|w| (w, message)),
         other => {

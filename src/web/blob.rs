@@ -7,6 +7,9 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
 
+/// Bytes read from a Blob at a time (analysis, hashing, re-reading records).
+pub const CHUNK: u64 = 4 << 20;
+
 /// Calls `each(chunk, bytes_done)` for consecutive slices of `blob`.
 ///
 /// The next slice is asked for before `each` works on the current one: the

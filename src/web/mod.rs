@@ -14,6 +14,7 @@ mod hunt;
 mod lanes;
 mod learn;
 mod marks;
+mod message;
 mod perf;
 mod timeline;
 pub mod tools;

@@ -7,23 +7,14 @@
 //! Hashing here, beside the analysis, puts the evidence hash on the second
 //! core: in the analysis worker it was a tenth of the analysis time.
 
+use super::blob::CHUNK;
+use super::message::{post, scope};
 use crate::protocol::{FromWorker, Request, ToTools};
 use crate::tools::{answer, Reply};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
-
-/// Bytes hashed at a time.
-const HASH_CHUNK: u64 = 4 << 20;
-
-fn scope() -> DedicatedWorkerGlobalScope {
-    js_sys::global().unchecked_into()
-}
-
-fn post(message: &FromWorker) {
-    let _ = scope().post_message(&JsValue::from_str(&message.to_json()));
-}
+use web_sys::{Blob, MessageEvent};
 
 pub fn start() {
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
@@ -70,7 +61,7 @@ fn post_files(id: u64, files: Vec<crate::generate::GeneratedFile>) {
 /// `{id, sha256}`: the SHA-256 of `file` in hex, or null if it could not be
 /// read (the analysis worker then hashes it itself).
 async fn post_hash(id: JsValue, file: Blob) {
-    let sha256 = match super::sha256_hex(&file, HASH_CHUNK).await {
+    let sha256 = match super::sha256_hex(&file, CHUNK).await {
         Ok(hex) => JsValue::from_str(&hex),
         Err(_) => JsValue::NULL,
     };

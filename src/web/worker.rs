@@ -6,6 +6,8 @@
 //! Cancelling is the page terminating this worker, so nothing here needs to
 //! poll for it.
 
+use super::blob::CHUNK;
+use super::message::{number, post, scope};
 use super::{read_blob_chunks, sha256_hex};
 use crate::analysis::Analysis;
 use crate::detect;
@@ -20,10 +22,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, DedicatedWorkerGlobalScope, File, MessageEvent};
-
-/// Bytes read from a Blob at a time.
-const CHUNK: u64 = 4 << 20;
+use web_sys::{Blob, File, MessageEvent};
 
 /// Where an analysed input's bytes can be read again.
 #[derive(Clone)]
@@ -54,10 +53,7 @@ thread_local! {
 /// The page's `{index, sha256}`: hands the digest to the analysis if it
 /// waits for it, or keeps it until it does.
 fn digest_arrived(data: &JsValue) {
-    let index = Reflect::get(data, &"index".into())
-        .ok()
-        .and_then(|v| v.as_f64())
-        .map_or(usize::MAX, |v| v as usize);
+    let index = number(data, "index").map_or(usize::MAX, |v| v as usize);
     let sha256 = Reflect::get(data, &"sha256".into()).unwrap_or(JsValue::NULL);
     let waiting = AWAITED.with(|a| {
         let mut a = a.borrow_mut();
@@ -92,14 +88,6 @@ async fn digest_from_tools(index: usize) -> Option<String> {
         AWAITED.with(|a| *a.borrow_mut() = Some((index, resolve)));
     });
     JsFuture::from(promise).await.ok()?.as_string()
-}
-
-fn scope() -> DedicatedWorkerGlobalScope {
-    js_sys::global().unchecked_into()
-}
-
-fn post(message: &FromWorker) {
-    let _ = scope().post_message(&JsValue::from_str(&message.to_json()));
 }
 
 /// The size of this worker's wasm memory in bytes (it never shrinks).

@@ -1,0 +1,25 @@
+//! What the page and its workers share about messages: a worker's global
+//! scope, posting a [`FromWorker`] from it, and reading a number out of a
+//! plain-object message (`{id, …}`, `{index, …}`).
+
+use crate::protocol::FromWorker;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::DedicatedWorkerGlobalScope;
+
+/// The global scope of the worker this code runs in.
+pub fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+/// Posts `message` to the page, as JSON text.
+pub fn post(message: &FromWorker) {
+    let _ = scope().post_message(&JsValue::from_str(&message.to_json()));
+}
+
+/// `data[key]` as a whole number, if it is a number.
+pub fn number(data: &JsValue, key: &str) -> Option<u64> {
+    js_sys::Reflect::get(data, &key.into())
+        .ok()
+        .and_then(|v| v.as_f64())
+        .map(|v| v as u64)
+}
