@@ -26,6 +26,7 @@ pub use adapter::ALIAS_ROOT;
 pub mod allow;
 pub mod builtin;
 mod route;
+mod selectors;
 
 pub use adapter::{parse_event_ref, RecordEvent};
 pub use builtin::{builtin_sources, BUILTIN, KUBERNETES_AUDIT_PIPELINE};
@@ -803,6 +804,9 @@ fn load_rule(
         Err(e) => return fail(failures, e),
     };
     compiled.include_event = false;
+    for condition in &mut compiled.conditions {
+        selectors::resolve(condition, compiled.detections.keys());
+    }
     let attrs = &rule.custom_attributes;
     metas.push(RuleMeta {
         info: RuleInfo {
