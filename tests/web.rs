@@ -6,7 +6,7 @@ use js_sys::{Array, Uint8Array};
 use spoor::analysis::Analysis;
 use spoor::protocol::FromWorker;
 use spoor::report::Report;
-use spoor::web::read_blob_chunks;
+use spoor::web::{read_blob_chunks, sha256_hex};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 use web_sys::Blob;
@@ -17,6 +17,7 @@ const DEMO: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../shared/data/audit2rbac-demo/demo.v1.log"
 ));
+const DEMO_SHA256: &str = "ac15e3b4fc4b35b6799b17ed711bd629f33f70104370a5a7ef4197c2fc0cf1c3";
 
 fn blob(bytes: &[u8]) -> Blob {
     let array = Uint8Array::from(bytes);
@@ -27,9 +28,9 @@ fn blob(bytes: &[u8]) -> Blob {
 async fn blob_chunks_concatenate_to_the_whole_file() {
     for (bytes, chunk) in [
         (&DEMO[..200], 1u64),
-        (&DEMO[..], 997),
-        (&DEMO[..], 4096),
-        (&DEMO[..], 1 << 20),
+        (DEMO, 997),
+        (DEMO, 4096),
+        (DEMO, 1 << 20),
     ] {
         let b = blob(bytes);
         let mut got = Vec::new();
@@ -38,6 +39,7 @@ async fn blob_chunks_concatenate_to_the_whole_file() {
             assert!(c.len() as u64 <= chunk);
             got.extend_from_slice(c);
             last_done = done;
+            true
         })
         .await
         .unwrap();
@@ -47,20 +49,48 @@ async fn blob_chunks_concatenate_to_the_whole_file() {
 }
 
 #[wasm_bindgen_test]
+async fn reading_stops_when_asked() {
+    let mut seen = Vec::new();
+    read_blob_chunks(&blob(DEMO), 100, |c, done| {
+        seen.push((c.len(), done));
+        seen.len() < 2
+    })
+    .await
+    .unwrap();
+    assert_eq!(seen, [(100, 100), (100, 200)]);
+}
+
+#[wasm_bindgen_test]
+async fn a_hash_is_whole_or_none() {
+    let whole = sha256_hex(&blob(DEMO), 333, || false).await.unwrap();
+    assert_eq!(whole.as_deref(), Some(DEMO_SHA256));
+    // Stopped after its first slice: no digest of part of the file.
+    let asked = std::cell::Cell::new(0);
+    let stopped = sha256_hex(&blob(DEMO), 333, || {
+        asked.set(asked.get() + 1);
+        asked.get() > 1
+    })
+    .await
+    .unwrap();
+    assert_eq!(stopped, None);
+    assert_eq!(asked.get(), 2);
+}
+
+#[wasm_bindgen_test]
 async fn an_audit_log_read_in_chunks_gives_the_same_report_as_whole() {
     let mut chunked = Analysis::new(&[]);
     chunked.open("demo.v1.log", None);
-    read_blob_chunks(&blob(DEMO), 333, |c, _| chunked.push(c))
-        .await
-        .unwrap();
+    read_blob_chunks(&blob(DEMO), 333, |c, _| {
+        chunked.push(c);
+        true
+    })
+    .await
+    .unwrap();
     chunked.finish();
     let report = Report::new(&chunked);
     assert_eq!(report.inputs[0].events, 37);
     assert_eq!(report.inputs[0].unparsed, 0);
-    assert_eq!(
-        report.inputs[0].sha256,
-        "ac15e3b4fc4b35b6799b17ed711bd629f33f70104370a5a7ef4197c2fc0cf1c3"
-    );
+    assert_eq!(report.inputs[0].sha256, DEMO_SHA256);
 }
 
 #[wasm_bindgen_test]

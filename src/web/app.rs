@@ -510,7 +510,15 @@ fn cancel_worker() -> bool {
     with(|s| {
         s.ready = false;
         s.sample_request = None;
-        s.hashes.clear();
+        if !s.hashes.is_empty() {
+            // The tools worker is still hashing this case's files.
+            if let Some(tools) = &s.tools {
+                let stop = Object::new();
+                let _ = Reflect::set(&stop, &"stop".into(), &JsValue::TRUE);
+                let _ = tools.post_message(&stop);
+            }
+            s.hashes.clear();
+        }
         match s.worker.take() {
             Some(w) => {
                 w.terminate();

@@ -10,7 +10,8 @@ use web_sys::Blob;
 /// Bytes read from a Blob at a time (analysis, hashing, re-reading records).
 pub const CHUNK: u64 = 4 << 20;
 
-/// Calls `each(chunk, bytes_done)` for consecutive slices of `blob`.
+/// Calls `each(chunk, bytes_done)` for consecutive slices of `blob`, until
+/// the end or until `each` returns false.
 ///
 /// The next slice is asked for before `each` works on the current one: the
 /// browser reads it meanwhile, off this thread. Waiting for each read in
@@ -18,7 +19,7 @@ pub const CHUNK: u64 = 4 << 20;
 pub async fn read_blob_chunks(
     blob: &Blob,
     chunk_size: u64,
-    mut each: impl FnMut(&[u8], u64),
+    mut each: impl FnMut(&[u8], u64) -> bool,
 ) -> Result<(), JsValue> {
     let total = blob.size() as u64;
     let step = chunk_size.max(1);
@@ -40,14 +41,30 @@ pub async fn read_blob_chunks(
         let bytes = Uint8Array::new(&array);
         buf.resize(bytes.length() as usize, 0);
         bytes.copy_to(&mut buf);
-        each(&buf, end);
+        if !each(&buf, end) {
+            break;
+        }
     }
     Ok(())
 }
 
-/// The SHA-256 of `blob`'s bytes in hex, read `chunk_size` bytes at a time.
-pub async fn sha256_hex(blob: &Blob, chunk_size: u64) -> Result<String, JsValue> {
+/// The SHA-256 of `blob`'s bytes in hex, read `chunk_size` bytes at a time;
+/// `None` if `stop()` turned true before the last slice (it is asked before
+/// each), so that a cancelled case does not keep a core hashing gigabytes.
+pub async fn sha256_hex(
+    blob: &Blob,
+    chunk_size: u64,
+    stop: impl Fn() -> bool,
+) -> Result<Option<String>, JsValue> {
     let mut hasher = Sha256::new();
-    read_blob_chunks(blob, chunk_size, |chunk, _| hasher.update(chunk)).await?;
-    Ok(crate::ingest::hex(&hasher.finalize()))
+    let mut stopped = false;
+    read_blob_chunks(blob, chunk_size, |chunk, _| {
+        stopped = stop();
+        if !stopped {
+            hasher.update(chunk);
+        }
+        !stopped
+    })
+    .await?;
+    Ok((!stopped).then(|| crate::ingest::hex(&hasher.finalize())))
 }

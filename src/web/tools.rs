@@ -12,13 +12,24 @@ use super::message::{post, scope};
 use crate::protocol::{FromWorker, Request, ToTools};
 use crate::tools::{answer, Reply};
 use js_sys::{Array, Object, Reflect, Uint8Array};
+use std::cell::Cell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, MessageEvent};
 
+thread_local! {
+    /// Bumped by the page's `{stop: true}` (its case was cancelled or
+    /// replaced): hashes begun before it end at their next slice.
+    static HASHING_ROUND: Cell<u32> = const { Cell::new(0) };
+}
+
 pub fn start() {
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
         let data = event.data();
+        if Reflect::get(&data, &"stop".into()).is_ok_and(|v| v.is_truthy()) {
+            HASHING_ROUND.set(HASHING_ROUND.get().wrapping_add(1));
+            return;
+        }
         if let Ok(file) = Reflect::get(&data, &"hash".into()).and_then(|f| f.dyn_into::<Blob>()) {
             let id = Reflect::get(&data, &"id".into()).unwrap_or(JsValue::NULL);
             wasm_bindgen_futures::spawn_local(post_hash(id, file));
@@ -59,10 +70,13 @@ fn post_files(id: u64, files: Vec<crate::generate::GeneratedFile>) {
 }
 
 /// `{id, sha256}`: the SHA-256 of `file` in hex, or null if it could not be
-/// read (the analysis worker then hashes it itself).
+/// read (the analysis worker then hashes it itself); nothing if the page
+/// stopped it.
 async fn post_hash(id: JsValue, file: Blob) {
-    let sha256 = match super::sha256_hex(&file, CHUNK).await {
-        Ok(hex) => JsValue::from_str(&hex),
+    let round = HASHING_ROUND.get();
+    let sha256 = match super::sha256_hex(&file, CHUNK, || HASHING_ROUND.get() != round).await {
+        Ok(Some(hex)) => JsValue::from_str(&hex),
+        Ok(None) => return,
         Err(_) => JsValue::NULL,
     };
     let message = Object::new();

@@ -371,13 +371,16 @@ async fn analyse(data: &JsValue) -> Result<Report, JsValue> {
         read_blob_chunks(&file, CHUNK, |chunk, done| {
             analysis.push(chunk);
             progress(input, &path, done, total);
+            true
         })
         .await?;
         if hashed {
             let digest = match digest_from_tools(index).await {
                 Some(digest) => digest,
                 // The tools worker could not: read the file again here.
-                None => sha256_hex(&file, CHUNK).await?,
+                None => sha256_hex(&file, CHUNK, || false)
+                    .await?
+                    .ok_or("hashing stopped")?,
             };
             analysis.close_hashed(&digest);
         } else {
