@@ -297,6 +297,64 @@ test('the page answers clicks while a 50 MB file is analysed', async () => {
   await context.close();
 });
 
+test('cancelling a case stops the tools worker hashing its file; the next case is hashed', async () => {
+  const path = join(tmp, 'cancelled-audit.log');
+  const lines = [];
+  for (let i = 0; i < 100_000; i++) lines.push(auditLine(i));
+  writeFileSync(path, lines.join('\n') + '\n');
+  const { page, problems, context } = await openPage(browser);
+  // What the page asks of its workers, and the digests they answer, in order.
+  await page.addInitScript(() => {
+    const seen = (window.__seen = []);
+    const post = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function (message, ...rest) {
+      if (message && typeof message === 'object' && ('stop' in message || 'hash' in message)) {
+        seen.push('stop' in message ? 'stop' : 'hash');
+      }
+      return post.call(this, message, ...rest);
+    };
+    const handler = Object.getOwnPropertyDescriptor(Worker.prototype, 'onmessage');
+    Object.defineProperty(Worker.prototype, 'onmessage', {
+      get() { return handler.get.call(this); },
+      set(fn) {
+        handler.set.call(this, (e) => {
+          if (e.data && typeof e.data === 'object' && 'sha256' in e.data) seen.push(`sha256 ${e.data.sha256}`);
+          return fn(e);
+        });
+      },
+    });
+  });
+  // The tools worker starts on its first request, the hash: its script is
+  // held back until the case is cancelled, so the stop always finds the
+  // hash under way, however fast the machine.
+  let release;
+  const cancelled = new Promise((ok) => { release = ok; });
+  await context.route('**/tools.js', async (route) => { await cancelled; await route.continue(); });
+  await page.goto(`${origin}/`);
+  await page.setInputFiles('input[data-testid=file-input]', path);
+  await page.waitForFunction(() => window.__seen.includes('hash'));
+  await page.click('#cancel-button');
+  release();
+  await page.waitForFunction(() => /cancelled/i.test(document.body.textContent));
+  // Long enough for the whole file to be hashed, had it not been stopped.
+  await page.waitForTimeout(4000);
+  const seen = await page.evaluate(() => window.__seen);
+  const stop = seen.indexOf('stop');
+  assert.ok(stop > 0, seen.join(', '));
+  assert.deepEqual(seen.slice(stop + 1), [], `a digest after the stop: ${seen.join(', ')}`);
+  // The next analysis (the cancelled file, kept in the case, and a new
+  // one) has both files hashed by the tools worker.
+  await dropFiles(page, DEMO);
+  const rows = (await page.locator('[data-testid=input-row]').allTextContents()).join('\n');
+  assert.match(rows, /ac15e3b4fc4b35b6799b17ed711bd629f33f70104370a5a7ef4197c2fc0cf1c3/);
+  const digests = (await page.evaluate(() => window.__seen)).filter((s) => s.startsWith('sha256 '));
+  assert.equal(digests.length, 2, digests.join(', '));
+  assert.ok(digests.includes('sha256 ac15e3b4fc4b35b6799b17ed711bd629f33f70104370a5a7ef4197c2fc0cf1c3'));
+  for (const d of digests) assert.ok(rows.includes(d.slice('sha256 '.length)), `${d} not shown`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('evidence inside an archive member is re-read from the archive', async () => {
   const { page, requests, problems, context } = await openPage(browser);
   // ssh-to-kubelet's node logs arrive as a support-bundle .tar.gz.
