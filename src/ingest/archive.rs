@@ -475,7 +475,7 @@ impl Source {
             out.push(InputSummary {
                 path: self.settings.path.clone(),
                 sha256: if self.settings.hashed {
-                    super::hex(&self.hasher.clone().finalize())
+                    super::hex(&self.hasher.finalize())
                 } else {
                     String::new()
                 },
