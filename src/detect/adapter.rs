@@ -56,6 +56,12 @@ impl<'a> RecordEvent<'a> {
         event
     }
 
+    /// The resolved rule paths, when a lookup of a path reads its slot:
+    /// not when a flat key with dots may win over the nested path.
+    pub fn resolved(&self) -> Option<&Resolved<'a>> {
+        self.resolved.as_ref().filter(|_| !self.dotted_keys)
+    }
+
     /// The reference stored for this event by correlation windows:
     /// `"<input>:<line>"`, parsed back by [`parse_event_ref`].
     pub fn event_ref(&self) -> String {

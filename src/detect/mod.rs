@@ -22,11 +22,13 @@
 
 mod adapter;
 mod paths;
+mod prefilter;
 pub use adapter::ALIAS_ROOT;
 pub mod allow;
 pub mod builtin;
 mod route;
 mod selectors;
+mod verdict;
 
 pub use adapter::{parse_event_ref, RecordEvent};
 pub use builtin::{builtin_sources, BUILTIN, KUBERNETES_AUDIT_PIPELINE};
@@ -36,9 +38,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use rsigma_eval::{
-    apply_pipelines, compile_rule, parse_pipeline, CorrelationConfig, CorrelationEngine,
-    CorrelationEventMode, Engine, EvaluationResult, MatchDetailLevel, Pipeline, ResultBody,
-    TimestampFallback,
+    apply_pipelines, compile_rule, evaluate_rule, parse_pipeline, CorrelationConfig,
+    CorrelationEngine, CorrelationEventMode, Engine, EvaluationResult, MatchDetailLevel, Pipeline,
+    ResultBody, TimestampFallback,
 };
 use rsigma_parser::{
     parse_sigma_yaml, ConditionOperator, CorrelationCondition, CorrelationRule, CorrelationType,
@@ -48,6 +50,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::event::{Format, Record};
 use paths::FieldPaths;
+use prefilter::Prefilter;
+use verdict::Verdict;
 
 /// Where rule text came from: `builtin` or the path it was read from.
 #[derive(Debug, Clone)]
@@ -179,6 +183,19 @@ struct Lane {
     engine: Engine,
 }
 
+/// A lane ready to evaluate: its engine's rules behind a [`Prefilter`],
+/// each with its [`Verdict`].
+struct ReadyLane {
+    route: Route,
+    engine: Engine,
+    prefilter: Prefilter,
+    verdicts: Vec<Verdict>,
+    /// Per rule: its matches only feed correlations (never findings), so
+    /// rsigma's plain result will do; the others need the engine's matched
+    /// fields.
+    quiet: Vec<bool>,
+}
+
 struct RuleMeta {
     info: RuleInfo,
     name: Option<String>,
@@ -193,18 +210,49 @@ struct RuleMeta {
 /// [`Detector::lanes`]). Correlation, which needs the records in order,
 /// stays in the [`Detector`].
 pub struct Lanes {
-    lanes: Vec<Lane>,
+    lanes: Vec<ReadyLane>,
     /// Every field path the lanes' rules name.
     paths: FieldPaths,
 }
 
 impl Lanes {
-    fn new(lanes: Vec<Lane>) -> Lanes {
-        let paths = FieldPaths::of_rules(lanes.iter().flat_map(|l| l.engine.rules()));
+    /// `quiet`: ids of the rules whose matches are not findings.
+    fn new(lanes: Vec<Lane>, quiet: &HashSet<String>) -> Lanes {
+        let verdicts: Vec<Vec<Verdict>> = lanes
+            .iter()
+            .map(|l| l.engine.rules().iter().map(Verdict::new).collect())
+            .collect();
+        let rule_detections = lanes
+            .iter()
+            .flat_map(|l| l.engine.rules())
+            .flat_map(|r| r.detections.values());
+        let copies = verdicts.iter().flatten().flat_map(Verdict::detections);
+        let paths = FieldPaths::of_detections(rule_detections.chain(copies));
+        let lanes = lanes
+            .into_iter()
+            .zip(verdicts)
+            .map(|(Lane { route, engine }, verdicts)| ReadyLane {
+                route,
+                prefilter: Prefilter::new(engine.rules(), &paths),
+                verdicts,
+                quiet: engine
+                    .rules()
+                    .iter()
+                    .map(|r| r.id.as_ref().is_some_and(|id| quiet.contains(id)))
+                    .collect(),
+                engine,
+            })
+            .collect();
         Lanes { lanes, paths }
     }
 
     /// The matches of the rules whose route accepts the record.
+    ///
+    /// Only the prefilter's candidates are decided. When a rule that makes
+    /// findings matches, the lane's engine evaluates the record for its
+    /// matched fields (findings are rare); a quiet rule's match goes to
+    /// correlation as its rule's header alone, which is all correlation
+    /// reads.
     pub fn evaluate(&self, record: &Record) -> Vec<EvaluationResult> {
         let program = if Family::NodeLog.accepts(record.format) {
             route::record_program(record)
@@ -223,10 +271,53 @@ impl Lanes {
         // are not included in results), so the input number is moot here.
         let event = RecordEvent::with_paths(record, &self.paths);
         let mut detections: Vec<EvaluationResult> = Vec::new();
+        let mut candidates = Vec::new();
         for lane in accepting {
-            detections.extend(lane.engine.evaluate(&event));
+            lane.prefilter.candidates(event.resolved(), &mut candidates);
+            let rules = lane.engine.rules();
+            let first = detections.len();
+            let mut detailed = false;
+            for &index in &candidates {
+                let rule = &rules[index];
+                let matched = match lane.verdicts[index].of(&event) {
+                    Some(matched) => matched,
+                    None => evaluate_rule(rule, &event).is_some(),
+                };
+                if !matched {
+                    continue;
+                }
+                if !lane.quiet[index] {
+                    detailed = true;
+                    break;
+                }
+                detections.push(quiet_match(rule));
+            }
+            if detailed {
+                detections.truncate(first);
+                detections.extend(lane.engine.evaluate(&event));
+            }
         }
         detections
+    }
+}
+
+/// A quiet rule's match: its header, which correlation reads, and no
+/// matched fields, which no finding shows.
+fn quiet_match(rule: &rsigma_eval::CompiledRule) -> EvaluationResult {
+    EvaluationResult {
+        header: rsigma_eval::RuleHeader {
+            rule_title: rule.title.clone(),
+            rule_id: rule.id.clone(),
+            level: rule.level,
+            tags: rule.tags.clone(),
+            custom_attributes: Arc::clone(&rule.custom_attributes),
+            enrichments: None,
+        },
+        body: ResultBody::Detection(rsigma_eval::DetectionBody {
+            matched_selections: Vec::new(),
+            matched_fields: Vec::new(),
+            event: None,
+        }),
     }
 }
 
@@ -423,7 +514,7 @@ impl Detector {
 
         (
             Detector {
-                lanes: Arc::new(Lanes::new(lanes)),
+                lanes: Arc::new(Lanes::new(lanes, &correlation_only)),
                 correlation,
                 rules: metas,
                 correlation_only,
@@ -1317,5 +1408,147 @@ mod tests {
         assert_eq!(d.observe(&r, 0).len(), 1);
         r.fields = json!({"MESSAGE": "error in libcrypto"});
         assert_eq!(d.observe(&r, 0).len(), 1, "unknown program is accepted");
+    }
+}
+
+/// The fast path ([`prefilter`], [`verdict`], quiet matches) against rsigma
+/// alone, on every rule Spoor ships or reads from `../shared/sigma` and
+/// every record of the rule fixtures, the shared samples and the generated
+/// incidents.
+#[cfg(test)]
+mod fast_path {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::ingest::InputReader;
+
+    const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+    fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            panic!("{}: not readable", dir.display());
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files(&path, out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+
+    fn records() -> Vec<Record> {
+        let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut paths = Vec::new();
+        files(&Path::new(ROOT).join("tests/fixtures/rules"), &mut paths);
+        files(
+            &Path::new(ROOT).join("tests/fixtures/rules-noise"),
+            &mut paths,
+        );
+        files(&Path::new(ROOT).join("../shared/data"), &mut paths);
+        for path in paths {
+            let bytes = std::fs::read(&path).expect("a readable file");
+            inputs.push((path.display().to_string(), bytes));
+        }
+        for scenario in crate::generate::scenarios() {
+            for file in crate::generate::generate(scenario.name, 7).expect("the scenario generates")
+            {
+                inputs.push((file.path, file.bytes));
+            }
+        }
+        let mut records = Vec::new();
+        for (path, bytes) in inputs {
+            let mut reader = InputReader::new(&path, None);
+            reader.push(&bytes, &mut |r| records.push(r));
+            reader.finish(&mut |r| records.push(r));
+        }
+        records
+    }
+
+    fn rules() -> Vec<RuleSource> {
+        let mut sources = builtin_sources();
+        let mut paths = Vec::new();
+        files(&Path::new(ROOT).join("../shared/sigma"), &mut paths);
+        for path in paths
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "yml"))
+        {
+            let text = std::fs::read_to_string(&path).expect("a readable rule");
+            sources.push(RuleSource {
+                origin: path.display().to_string(),
+                text,
+            });
+        }
+        sources
+    }
+
+    fn ids(results: &[EvaluationResult]) -> Vec<String> {
+        results
+            .iter()
+            .map(|r| {
+                r.header
+                    .rule_id
+                    .clone()
+                    .unwrap_or_else(|| r.header.rule_title.clone())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn agrees_with_rsigma_on_every_rule_and_record() {
+        let (detector, _) = Detector::new(&rules());
+        let lanes = detector.lanes();
+        let records = records();
+        assert!(records.len() > 5_000, "{} records", records.len());
+        let (mut decided, mut matched) = (0usize, BTreeMap::<String, usize>::new());
+        let mut candidates = Vec::new();
+        for record in &records {
+            let event = RecordEvent::with_paths(record, &lanes.paths);
+            let mut expected = Vec::new();
+            for lane in &lanes.lanes {
+                let rules = lane.engine.rules();
+                lane.prefilter.candidates(event.resolved(), &mut candidates);
+                for (index, rule) in rules.iter().enumerate() {
+                    let truth = evaluate_rule(rule, &event).is_some();
+                    if truth {
+                        *matched.entry(rule.title.clone()).or_default() += 1;
+                        assert!(
+                            candidates.contains(&index),
+                            "{}: the prefilter left out a match of {:?} on {}",
+                            record.location.line,
+                            rule.title,
+                            record.fields
+                        );
+                    }
+                    if let Some(verdict) = lane.verdicts[index].of(&event) {
+                        decided += 1;
+                        assert_eq!(verdict, truth, "{:?} on {}", rule.title, record.fields);
+                    }
+                }
+                let program = route::record_program(record)
+                    .filter(|_| Family::NodeLog.accepts(record.format));
+                if lane.route.accepts(record.format, program) {
+                    expected.extend(lane.engine.evaluate(&event));
+                }
+            }
+            let got = lanes.evaluate(record);
+            assert_eq!(ids(&got), ids(&expected), "{}", record.fields);
+            for (g, e) in got.iter().zip(&expected) {
+                let quiet = detector
+                    .correlation_only
+                    .contains(g.header.rule_id.as_deref().unwrap_or_default());
+                if !quiet {
+                    assert_eq!(format!("{:?}", g.body), format!("{:?}", e.body));
+                }
+            }
+        }
+        // Not a vacuous agreement: many rules matched, most verdicts decided.
+        assert!(
+            matched.len() > 100,
+            "{} rules matched: {matched:?}",
+            matched.len()
+        );
+        assert!(decided > records.len(), "{decided} verdicts decided");
     }
 }

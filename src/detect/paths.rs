@@ -21,13 +21,13 @@
 use std::collections::HashMap;
 
 use ahash::RandomState;
-use rsigma_eval::{CompiledDetection, CompiledRule};
+use rsigma_eval::CompiledDetection;
 use serde_json::Value;
 
 /// The trie of the rules' plain dotted field paths.
 ///
-/// Built by [`FieldPaths::of_rules`], it must not outlive those rules nor
-/// see them changed: it knows their field strings by address.
+/// Built by [`FieldPaths::of_detections`], it must not outlive those
+/// detections nor see them changed: it knows their field strings by address.
 #[derive(Default)]
 pub struct FieldPaths {
     /// Path to its slot in [`Resolved`].
@@ -46,15 +46,16 @@ struct Node {
 }
 
 impl FieldPaths {
-    /// The paths named by `rules`' detections. The rules must outlive the
-    /// trie, unchanged (see [`Addresses`]).
-    pub fn of_rules<'r>(rules: impl IntoIterator<Item = &'r CompiledRule>) -> FieldPaths {
+    /// The paths named by `detections` (the rules' own, and any copies the
+    /// detector evaluates). They must outlive the trie, unchanged (see
+    /// [`Addresses`]).
+    pub fn of_detections<'r>(
+        detections: impl IntoIterator<Item = &'r CompiledDetection>,
+    ) -> FieldPaths {
         let mut paths = FieldPaths::from_paths([]);
         let mut named = Vec::new();
-        for rule in rules {
-            for detection in rule.detections.values() {
-                paths.add_detection(detection, &mut named);
-            }
+        for detection in detections {
+            paths.add_detection(detection, &mut named);
         }
         paths.addresses = Addresses::new(
             named
@@ -100,6 +101,11 @@ impl FieldPaths {
         }
     }
 
+    /// The slot of a path in the trie.
+    pub fn slot(&self, path: &str) -> Option<usize> {
+        self.slots.get(path).copied()
+    }
+
     fn add(&mut self, path: &str) {
         if path.contains(['[', '\\']) || self.slots.contains_key(path) {
             return;
@@ -119,6 +125,10 @@ impl FieldPaths {
         let slot = self.slots.len();
         self.nodes[node].slot = Some(slot);
         self.slots.insert(path.into(), slot);
+        // The top-level key too: the prefilter asks whether it is there.
+        if let Some((top, _)) = path.split_once('.') {
+            self.add(top);
+        }
     }
 
     /// Every path's values in `fields`, a record's top-level object.
@@ -192,6 +202,11 @@ impl<'v> Resolved<'v> {
             None => *self.paths.slots.get(path)?,
         };
         Some(&self.found[slot])
+    }
+
+    /// What the path in `slot` ([`FieldPaths::slot`]) reached.
+    pub fn at(&self, slot: usize) -> &Found<'v> {
+        &self.found[slot]
     }
 }
 
@@ -289,7 +304,7 @@ impl<'v> Found<'v> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rsigma_eval::compile_rule;
+    use rsigma_eval::{compile_rule, CompiledRule};
     use rsigma_parser::parse_sigma_yaml;
 
     fn compiled(yaml: &str) -> Vec<CompiledRule> {
@@ -303,7 +318,8 @@ mod tests {
 
     /// The trie alone: its addresses are not looked up once the rules are gone.
     fn paths_of(yaml: &str) -> FieldPaths {
-        FieldPaths::of_rules(&compiled(yaml))
+        let rules = compiled(yaml);
+        FieldPaths::of_detections(rules.iter().flat_map(|r| r.detections.values()))
     }
 
     /// A rule's own field string is found by its address; the same path in
@@ -323,7 +339,7 @@ detection:
     condition: a or b
 "#,
         );
-        let trie = FieldPaths::of_rules(&rules);
+        let trie = FieldPaths::of_detections(rules[0].detections.values());
         let own: Vec<&str> = rules[0]
             .detections
             .values()
@@ -375,11 +391,12 @@ detection:
         assert_eq!(
             named,
             [
+                "requestObject",
                 "requestObject.spec.containers.securityContext.privileged",
                 "requestObject.spec.initContainers.securityContext.privileged",
                 "verb",
             ],
-            "indexed paths stay with rsigma's walker"
+            "indexed paths stay with rsigma's walker; top-level keys join"
         );
         // The two privileged paths share their first two steps.
         assert_eq!(trie.nodes.len(), 1 + 1 + 2 + 2 * 3);

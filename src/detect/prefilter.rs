@@ -1,0 +1,594 @@
+//! Which rules of a lane an event can match at all, from a few of its
+//! fields, before rsigma evaluates any rule.
+//!
+//! rsigma's own candidate index gates each rule on one necessary condition
+//! (often `verb`, or a field's mere presence), so some 25 of the 89 audit
+//! rules of the benchmark were still evaluated per event. Here a rule needs
+//! every field its condition cannot be true without: present, or equal to
+//! one of a few values (`verb: create` and `objectRef.resource: secrets`,
+//! `responseStatus.code: [401, 403]`). A rule is a candidate only when all
+//! its needs hold.
+//!
+//! The needs only ever rule out: rsigma still decides every match. A value
+//! the needs cannot judge exactly (a float, a boolean, non-ASCII text, a
+//! flat key with dots) lets the rule through.
+
+use std::collections::HashMap;
+
+use ahash::RandomState;
+use rsigma_eval::matcher::GroupMode;
+use rsigma_eval::{CompiledDetection, CompiledDetectionItem, CompiledMatcher, CompiledRule};
+use rsigma_parser::{ConditionExpr, Quantifier};
+use serde_json::Value;
+
+use super::adapter::ALIAS_ROOT;
+use super::paths::{FieldPaths, Found, Resolved};
+
+/// The needs of one lane's rules, indexed by field.
+pub struct Prefilter {
+    /// Per rule (in the lane's order): how many of its needs must hold.
+    needs: Vec<u8>,
+    fields: Vec<FieldIndex>,
+}
+
+/// The needs on one field slot.
+#[derive(Default)]
+struct FieldIndex {
+    slot: usize,
+    /// Rules that need the field present.
+    present: Vec<u32>,
+    /// Lowercase text to the rules that need it (case-insensitively).
+    folded: HashMap<Box<str>, Vec<u32>, RandomState>,
+    /// Text to the rules that need it exactly.
+    exact: HashMap<Box<str>, Vec<u32>, RandomState>,
+    /// Number to the rules that need it.
+    ints: HashMap<i64, Vec<u32>, RandomState>,
+    /// Every rule that needs values here: let through by a value the maps
+    /// cannot judge.
+    valued: Vec<u32>,
+}
+
+/// What a rule needs of one field.
+#[derive(Clone)]
+enum Need<'r> {
+    Present,
+    OneOf(Values<'r>),
+}
+
+/// Values as rsigma compares them: text folded to lowercase, exact text,
+/// numbers.
+#[derive(Clone, Default)]
+struct Values<'r> {
+    folded: Vec<&'r str>,
+    exact: Vec<&'r str>,
+    ints: Vec<i64>,
+}
+
+/// A rule's needs, one per field slot at most.
+type Needs<'r> = Vec<(usize, Need<'r>)>;
+
+/// Most needs counted per rule (`needs` is a byte).
+const MAX_NEEDS: usize = u8::MAX as usize;
+/// Numbers above this are not exact as `f64`, which rsigma compares in.
+const EXACT_INT: i64 = 1 << 53;
+
+impl Prefilter {
+    pub fn new(rules: &[CompiledRule], paths: &FieldPaths) -> Prefilter {
+        let mut needs = Vec::with_capacity(rules.len());
+        let mut fields: Vec<FieldIndex> = Vec::new();
+        for (index, rule) in rules.iter().enumerate() {
+            let mut rule_needs = rule_needs(rule, paths);
+            rule_needs.truncate(MAX_NEEDS);
+            needs.push(rule_needs.len() as u8);
+            for (slot, need) in rule_needs {
+                let at = match fields.iter().position(|f| f.slot == slot) {
+                    Some(at) => at,
+                    None => {
+                        fields.push(FieldIndex {
+                            slot,
+                            ..FieldIndex::default()
+                        });
+                        fields.len() - 1
+                    }
+                };
+                fields[at].add(index as u32, need);
+            }
+        }
+        Prefilter { needs, fields }
+    }
+
+    /// The indices of the rules whose needs all hold on the event,
+    /// ascending. Without resolved fields every rule is a candidate.
+    pub fn candidates(&self, resolved: Option<&Resolved<'_>>, out: &mut Vec<usize>) {
+        out.clear();
+        let Some(resolved) = resolved else {
+            out.extend(0..self.needs.len());
+            return;
+        };
+        let mut held = vec![0u8; self.needs.len()];
+        let mut hits: Vec<u32> = Vec::new();
+        for field in &self.fields {
+            let values: &[&Value] = match resolved.at(field.slot) {
+                Found::None => continue,
+                Found::One(value) => std::slice::from_ref(value),
+                Found::Many(values) => values,
+            };
+            hits.clear();
+            hits.extend(&field.present);
+            for value in values {
+                field.hits(value, &mut hits);
+            }
+            // A rule counts once per field, however many values hold.
+            hits.sort_unstable();
+            hits.dedup();
+            for &rule in &hits {
+                held[rule as usize] += 1;
+            }
+        }
+        out.extend(
+            self.needs
+                .iter()
+                .zip(&held)
+                .enumerate()
+                .filter(|(_, (need, held))| held >= need)
+                .map(|(index, _)| index),
+        );
+    }
+}
+
+impl FieldIndex {
+    fn add(&mut self, rule: u32, need: Need<'_>) {
+        let values = match need {
+            Need::Present => return self.present.push(rule),
+            Need::OneOf(values) => values,
+        };
+        self.valued.push(rule);
+        for text in values.folded {
+            self.folded.entry(text.into()).or_default().push(rule);
+        }
+        for text in values.exact {
+            self.exact.entry(text.into()).or_default().push(rule);
+        }
+        for n in values.ints {
+            self.ints.entry(n).or_default().push(rule);
+        }
+    }
+
+    /// The rules whose needed values may hold on `value`, as rsigma
+    /// compares: text as text (folded or not) or as the number it parses
+    /// to, a number as itself or its text, an array by any member.
+    fn hits(&self, value: &Value, out: &mut Vec<u32>) {
+        match value {
+            Value::String(s) => {
+                // rsigma folds with `to_lowercase` for a lone value and
+                // ASCII-only in a group: they agree on ASCII text only.
+                if !s.is_ascii() {
+                    return out.extend(&self.valued);
+                }
+                self.text_hits(s, out);
+                if !self.ints.is_empty() {
+                    if let Ok(n) = s.parse::<f64>() {
+                        self.number_hits(n, out);
+                    }
+                }
+            }
+            Value::Number(n) => match n.as_i64().filter(|i| i.abs() <= EXACT_INT) {
+                Some(i) => {
+                    if let Some(rules) = self.ints.get(&i) {
+                        out.extend(rules);
+                    }
+                    self.text_hits(&i.to_string(), out);
+                }
+                None => out.extend(&self.valued),
+            },
+            Value::Array(items) => {
+                for item in items {
+                    self.hits(item, out);
+                }
+            }
+            // Equal to no text and no number.
+            Value::Null | Value::Object(_) => {}
+            Value::Bool(_) => out.extend(&self.valued),
+        }
+    }
+
+    fn text_hits(&self, s: &str, out: &mut Vec<u32>) {
+        if let Some(rules) = self.exact.get(s) {
+            out.extend(rules);
+        }
+        if self.folded.is_empty() {
+            return;
+        }
+        let rules = if s.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.folded.get(s.to_ascii_lowercase().as_str())
+        } else {
+            self.folded.get(s)
+        };
+        if let Some(rules) = rules {
+            out.extend(rules);
+        }
+    }
+
+    fn number_hits(&self, n: f64, out: &mut Vec<u32>) {
+        if n.fract() != 0.0 {
+            // Equals no whole number (NaN and the infinities included).
+            return;
+        }
+        if n.abs() > EXACT_INT as f64 {
+            return out.extend(&self.valued);
+        }
+        if let Some(rules) = self.ints.get(&(n as i64)) {
+            out.extend(rules);
+        }
+    }
+}
+
+/// What the rule's condition cannot be true without.
+fn rule_needs<'r>(rule: &'r CompiledRule, paths: &FieldPaths) -> Needs<'r> {
+    match rule.conditions.as_slice() {
+        [condition] => expr_needs(condition, rule, paths),
+        // Several conditions are alternatives.
+        _ => Needs::new(),
+    }
+}
+
+fn expr_needs<'r>(
+    expr: &'r ConditionExpr,
+    rule: &'r CompiledRule,
+    paths: &FieldPaths,
+) -> Needs<'r> {
+    let named = |name: &str| {
+        rule.detections
+            .get(name)
+            .map(|d| detection_needs(d, paths))
+            .unwrap_or_default()
+    };
+    match expr {
+        ConditionExpr::Identifier(name) => named(name),
+        ConditionExpr::And(all) => both(all.iter().map(|e| expr_needs(e, rule, paths))),
+        ConditionExpr::Or(all) => either(all.iter().map(|e| expr_needs(e, rule, paths))),
+        ConditionExpr::Selector {
+            quantifier,
+            pattern,
+        } => {
+            let mut names: Vec<&String> = rule
+                .detections
+                .keys()
+                .filter(|n| pattern.matches_detection_name(n))
+                .collect();
+            names.sort();
+            let each = names.into_iter().map(|n| named(n));
+            match quantifier {
+                Quantifier::All => both(each),
+                Quantifier::Any | Quantifier::Count(1) => either(each),
+                Quantifier::Count(_) => Needs::new(),
+            }
+        }
+        ConditionExpr::Not(_) => Needs::new(),
+    }
+}
+
+fn detection_needs<'r>(detection: &'r CompiledDetection, paths: &FieldPaths) -> Needs<'r> {
+    match detection {
+        CompiledDetection::AllOf(items) => both(items.iter().map(|i| item_needs(i, paths))),
+        CompiledDetection::And(all) => both(all.iter().map(|d| detection_needs(d, paths))),
+        CompiledDetection::AnyOf(all) => either(all.iter().map(|d| detection_needs(d, paths))),
+        // Keywords read every field; an array quantifier may hold on an
+        // absent array.
+        CompiledDetection::Keywords(_)
+        | CompiledDetection::ArrayMatch { .. }
+        | CompiledDetection::Conditional { .. } => Needs::new(),
+    }
+}
+
+/// An item on an absent field fails unless its matcher is `Null` (or an
+/// absence check); see rsigma's `eval_detection_item`.
+fn item_needs<'r>(item: &'r CompiledDetectionItem, paths: &FieldPaths) -> Needs<'r> {
+    let Some(field) = item.field.as_deref() else {
+        return Needs::new();
+    };
+    // An absent `spoor.*` path falls back to a normalized alias the slot
+    // does not hold.
+    if field
+        .strip_prefix(ALIAS_ROOT)
+        .is_some_and(|rest| rest.starts_with('.'))
+    {
+        return Needs::new();
+    }
+    let Some(slot) = paths.slot(field) else {
+        return Needs::new();
+    };
+    let need = match item.exists {
+        Some(true) => Need::Present,
+        Some(false) => return Needs::new(),
+        None => match &item.matcher {
+            CompiledMatcher::Null | CompiledMatcher::Exists(_) => return Needs::new(),
+            matcher => values_of(matcher).map_or(Need::Present, Need::OneOf),
+        },
+    };
+    let mut needs = vec![(slot, need)];
+    // A nested path needs its top-level key, which alternatives on
+    // different paths below it may share (`requestObject`).
+    if let Some(top) = field.split_once('.').and_then(|(top, _)| paths.slot(top)) {
+        needs.push((top, Need::Present));
+    }
+    needs
+}
+
+/// The values a matcher accepts, when it accepts nothing else.
+fn values_of(matcher: &CompiledMatcher) -> Option<Values<'_>> {
+    let mut values = Values::default();
+    match matcher {
+        CompiledMatcher::Exact {
+            value,
+            case_insensitive: true,
+        } => values.folded.push(value),
+        CompiledMatcher::Exact {
+            value,
+            case_insensitive: false,
+        } => values.exact.push(value),
+        CompiledMatcher::NumericEq(n) if n.fract() == 0.0 && n.abs() <= EXACT_INT as f64 => {
+            values.ints.push(*n as i64)
+        }
+        CompiledMatcher::AnyOf(children)
+        | CompiledMatcher::CaseInsensitiveGroup {
+            children,
+            mode: GroupMode::Any,
+        } => {
+            // A group lowers the value itself: only its folded text counts.
+            let grouped = matches!(matcher, CompiledMatcher::CaseInsensitiveGroup { .. });
+            for child in children {
+                let v = values_of(child)?;
+                if grouped && !(v.exact.is_empty() && v.ints.is_empty()) {
+                    return None;
+                }
+                values.union(v);
+            }
+        }
+        _ => return None,
+    }
+    Some(values)
+}
+
+impl<'r> Values<'r> {
+    fn union(&mut self, other: Values<'r>) {
+        self.folded.extend(other.folded);
+        self.exact.extend(other.exact);
+        self.ints.extend(other.ints);
+    }
+}
+
+/// Needs of a conjunction: every operand's, the values where one operand
+/// names them and another only presence.
+fn both<'r>(all: impl Iterator<Item = Needs<'r>>) -> Needs<'r> {
+    let mut out = Needs::new();
+    for needs in all {
+        for (slot, need) in needs {
+            match out.iter_mut().find(|(s, _)| *s == slot) {
+                None => out.push((slot, need)),
+                Some((_, have @ Need::Present)) => *have = need,
+                Some(_) => {}
+            }
+        }
+    }
+    out
+}
+
+/// Needs of a disjunction: on the fields every alternative needs, any of
+/// their values (presence if one needs only presence).
+fn either<'r>(mut all: impl Iterator<Item = Needs<'r>>) -> Needs<'r> {
+    let Some(mut out) = all.next() else {
+        return Needs::new();
+    };
+    for needs in all {
+        out.retain_mut(|(slot, need)| {
+            let Some((_, other)) = needs.iter().find(|(s, _)| s == slot) else {
+                return false;
+            };
+            match (&mut *need, other) {
+                (Need::OneOf(mine), Need::OneOf(theirs)) => mine.union(theirs.clone()),
+                (need, _) => *need = Need::Present,
+            }
+            true
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rsigma_eval::compile_rule;
+    use rsigma_parser::parse_sigma_yaml;
+    use serde_json::json;
+
+    fn compiled(yaml: &str) -> Vec<CompiledRule> {
+        let collection = parse_sigma_yaml(yaml).expect("the rules parse");
+        collection
+            .rules
+            .iter()
+            .map(|r| compile_rule(r).expect("the rule compiles"))
+            .collect()
+    }
+
+    fn paths_of(rules: &[CompiledRule]) -> FieldPaths {
+        FieldPaths::of_detections(rules.iter().flat_map(|r| r.detections.values()))
+    }
+
+    const RULES: &str = r#"
+title: 0 secret read
+logsource: {product: kubernetes, service: audit}
+detection:
+    selection:
+        verb: [get, list]
+        objectRef.resource: secrets
+    condition: selection
+---
+title: 1 exec, unless a controller
+logsource: {product: kubernetes, service: audit}
+detection:
+    selection:
+        verb: create
+        objectRef.subresource: exec
+    controllers:
+        user.username|startswith: 'system:'
+    condition: selection and not controllers
+---
+title: 2 either, so no need
+logsource: {product: kubernetes, service: audit}
+detection:
+    a:
+        verb: delete
+    b:
+        objectRef.resource: nodes
+    condition: a or b
+---
+title: 3 case-sensitive name
+logsource: {product: kubernetes, service: audit}
+detection:
+    selection:
+        objectRef.name|cased: Admin
+    condition: selection
+---
+title: 4 alias
+logsource: {product: kubernetes, service: audit}
+detection:
+    selection:
+        spoor.user: alice
+    condition: selection
+---
+title: 5 refused
+logsource: {product: kubernetes, service: audit}
+detection:
+    selection:
+        responseStatus.code: [401, 403]
+    condition: selection
+---
+title: 6 privileged, in either list
+logsource: {product: kubernetes, service: audit}
+detection:
+    sel_containers:
+        requestObject.spec.containers.securityContext.privileged: true
+    sel_init:
+        requestObject.spec.initContainers.securityContext.privileged: true
+    condition: 1 of sel_*
+"#;
+
+    fn candidates(rules: &[CompiledRule], fields: Value) -> Vec<usize> {
+        let paths = paths_of(rules);
+        let prefilter = Prefilter::new(rules, &paths);
+        let resolved = paths.resolve(fields.as_object().expect("an object"));
+        let mut out = Vec::new();
+        prefilter.candidates(Some(&resolved), &mut out);
+        out
+    }
+
+    #[test]
+    fn a_rule_needs_what_its_condition_cannot_hold_without() {
+        let rules = compiled(RULES);
+        let paths = paths_of(&rules);
+        let described: Vec<Vec<String>> = rules
+            .iter()
+            .map(|rule| {
+                let mut needs: Vec<String> = rule_needs(rule, &paths)
+                    .into_iter()
+                    .map(|(slot, need)| {
+                        let (path, _) = paths_named(&paths, slot);
+                        match need {
+                            Need::Present => format!("{path} present"),
+                            Need::OneOf(v) => {
+                                format!("{path} in {:?} {:?} {:?}", v.folded, v.exact, v.ints)
+                            }
+                        }
+                    })
+                    .collect();
+                needs.sort();
+                needs
+            })
+            .collect();
+        assert_eq!(
+            described,
+            [
+                vec![
+                    r#"objectRef present"#,
+                    r#"objectRef.resource in ["secrets"] [] []"#,
+                    r#"verb in ["get", "list"] [] []"#,
+                ],
+                vec![
+                    r#"objectRef present"#,
+                    r#"objectRef.subresource in ["exec"] [] []"#,
+                    r#"verb in ["create"] [] []"#,
+                ],
+                vec![],
+                vec![
+                    r#"objectRef present"#,
+                    r#"objectRef.name in [] ["Admin"] []"#
+                ],
+                vec![],
+                vec![
+                    r#"responseStatus present"#,
+                    r#"responseStatus.code in [] [] [401, 403]"#,
+                ],
+                vec![r#"requestObject present"#],
+            ]
+        );
+    }
+
+    /// The path of a slot, for the test's descriptions.
+    fn paths_named(paths: &FieldPaths, slot: usize) -> (String, usize) {
+        for path in [
+            "verb",
+            "objectRef",
+            "objectRef.resource",
+            "objectRef.subresource",
+            "objectRef.name",
+            "responseStatus",
+            "responseStatus.code",
+            "requestObject",
+        ] {
+            if paths.slot(path) == Some(slot) {
+                return (path.to_string(), slot);
+            }
+        }
+        panic!("slot {slot} has no path the test knows");
+    }
+
+    #[test]
+    fn a_rule_is_a_candidate_only_when_all_its_needs_hold() {
+        let rules = compiled(RULES);
+        let get_secret = json!({"verb": "get", "objectRef": {"resource": "secrets"}});
+        assert_eq!(candidates(&rules, get_secret), [0, 2, 4]);
+        let get_pod = json!({"verb": "GET", "objectRef": {"resource": "pods"}});
+        assert_eq!(candidates(&rules, get_pod), [2, 4]);
+        let exec = json!({"verb": "Create", "objectRef": {"subresource": "exec", "name": "Admin"}});
+        assert_eq!(candidates(&rules, exec), [1, 2, 3, 4]);
+        let other_case = json!({"objectRef": {"name": "admin"}});
+        assert_eq!(candidates(&rules, other_case), [2, 4]);
+        let refused = json!({"responseStatus": {"code": 403}});
+        assert_eq!(candidates(&rules, refused), [2, 4, 5]);
+        let as_text = json!({"responseStatus": {"code": "401"}});
+        assert_eq!(candidates(&rules, as_text), [2, 4, 5]);
+        let allowed = json!({"responseStatus": {"code": 200}});
+        assert_eq!(candidates(&rules, allowed), [2, 4]);
+        let with_body = json!({"requestObject": {"kind": "Pod"}});
+        assert_eq!(candidates(&rules, with_body), [2, 4, 6]);
+    }
+
+    #[test]
+    fn values_the_needs_cannot_judge_let_rules_through() {
+        let rules = compiled(RULES);
+        // A float or a boolean is compared as its text; non-ASCII folds
+        // differently.
+        let odd = json!({"verb": true, "objectRef": {"resource": "SECRETſ"}});
+        assert_eq!(candidates(&rules, odd), [0, 2, 4]);
+        let float = json!({"responseStatus": {"code": 403.0}});
+        assert_eq!(candidates(&rules, float), [2, 4, 5]);
+        // An array matches by any member, counted once.
+        let listed = json!({"verb": ["list", "get"], "objectRef": [{"resource": "secrets"}]});
+        assert_eq!(candidates(&rules, listed), [0, 2, 4]);
+        let paths = paths_of(&rules);
+        let mut out = Vec::new();
+        Prefilter::new(&rules, &paths).candidates(None, &mut out);
+        assert_eq!(out, [0, 1, 2, 3, 4, 5, 6], "unresolved: all");
+    }
+}
