@@ -44,6 +44,8 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 
+use ahash::RandomState;
+
 /// The smallest gap ever reported.
 pub const MIN_GAP_NS: i64 = 5 * 60 * 1_000_000_000;
 /// A gap is longer than this many typical intervals.
@@ -121,12 +123,13 @@ pub struct IntegrityTracker {
     candidates: BinaryHeap<Reverse<(i64, i64)>>,
     candidates_dropped: u64,
     /// Order per stream: format, and the hash of the audit stage.
-    streams: HashMap<(u8, u64), StreamOrder>,
-    ids: HashSet<u64>,
+    streams: HashMap<(u8, u64), StreamOrder, RandomState>,
+    /// Keys here are hashes already: ahash, not SipHash (a per-event cost).
+    ids: HashSet<u64, RandomState>,
     ids_full: bool,
     duplicate_ids: u64,
     /// Audit requests at RequestReceived with no later stage yet: id → time.
-    open: HashMap<u64, i64>,
+    open: HashMap<u64, i64, RandomState>,
     open_full: bool,
     audit_events: u64,
     levels: BTreeMap<String, u64>,
