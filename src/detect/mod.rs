@@ -191,8 +191,7 @@ struct ReadyLane {
     prefilter: Prefilter,
     verdicts: Vec<Verdict>,
     /// Per rule: its matches only feed correlations (never findings), so
-    /// rsigma's plain result will do; the others need the engine's matched
-    /// fields.
+    /// they need no matched fields; the others' come from the engine.
     quiet: Vec<bool>,
 }
 

@@ -302,12 +302,13 @@ impl<'v> Found<'v> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use rsigma_eval::{compile_rule, CompiledRule};
     use rsigma_parser::parse_sigma_yaml;
 
-    fn compiled(yaml: &str) -> Vec<CompiledRule> {
+    /// Every rule of `yaml`, compiled.
+    pub(in crate::detect) fn compiled(yaml: &str) -> Vec<CompiledRule> {
         let collection = parse_sigma_yaml(yaml).expect("the rule parses");
         collection
             .rules

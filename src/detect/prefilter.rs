@@ -397,19 +397,9 @@ fn either<'r>(mut all: impl Iterator<Item = Needs<'r>>) -> Needs<'r> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::paths::tests::compiled;
     use super::*;
-    use rsigma_eval::compile_rule;
-    use rsigma_parser::parse_sigma_yaml;
     use serde_json::json;
-
-    fn compiled(yaml: &str) -> Vec<CompiledRule> {
-        let collection = parse_sigma_yaml(yaml).expect("the rules parse");
-        collection
-            .rules
-            .iter()
-            .map(|r| compile_rule(r).expect("the rule compiles"))
-            .collect()
-    }
 
     fn paths_of(rules: &[CompiledRule]) -> FieldPaths {
         FieldPaths::of_detections(rules.iter().flat_map(|r| r.detections.values()))

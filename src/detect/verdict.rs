@@ -151,17 +151,9 @@ fn any(values: impl Iterator<Item = Option<bool>>) -> Option<bool> {
     (!unknown).then_some(false)
 }
 
-/// Three-valued `and`: false if any is, unknown if any is and none is false.
+/// Three-valued `and`: `not any(not ...)`.
 fn every(values: impl Iterator<Item = Option<bool>>) -> Option<bool> {
-    let mut unknown = false;
-    for v in values {
-        match v {
-            Some(false) => return Some(false),
-            Some(true) => {}
-            None => unknown = true,
-        }
-    }
-    (!unknown).then_some(true)
+    any(values.map(|v| v.map(|b| !b))).map(|b| !b)
 }
 
 #[cfg(test)]
