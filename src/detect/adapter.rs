@@ -21,6 +21,11 @@ use crate::event::Record;
 /// The prefix of the normalized aliases.
 pub const ALIAS_ROOT: &str = "spoor";
 
+/// The alias a `spoor.<name>` path names.
+pub(super) fn alias_name(path: &str) -> Option<&str> {
+    path.strip_prefix(ALIAS_ROOT)?.strip_prefix('.')
+}
+
 /// A record as rsigma sees it.
 pub struct RecordEvent<'a> {
     record: &'a Record,
@@ -74,7 +79,7 @@ impl<'a> RecordEvent<'a> {
     }
 
     fn alias(&self, path: &str) -> Option<EventValue<'_>> {
-        let name = path.strip_prefix(ALIAS_ROOT)?.strip_prefix('.')?;
+        let name = alias_name(path)?;
         let e = &self.record.event;
         let s = |v: &'a Option<String>| v.as_deref().map(|s| EventValue::Str(Cow::Borrowed(s)));
         match name {

@@ -21,7 +21,7 @@ use rsigma_eval::{CompiledDetection, CompiledDetectionItem, CompiledMatcher, Com
 use rsigma_parser::{ConditionExpr, Quantifier};
 use serde_json::Value;
 
-use super::adapter::ALIAS_ROOT;
+use super::adapter::alias_name;
 use super::paths::{FieldPaths, Found, Resolved};
 
 /// The needs of one lane's rules, indexed by field.
@@ -223,13 +223,9 @@ impl FieldIndex {
     }
 }
 
-/// What the rule's condition cannot be true without.
+/// What the rule cannot match without (its conditions are alternatives).
 fn rule_needs<'r>(rule: &'r CompiledRule, paths: &FieldPaths) -> Needs<'r> {
-    match rule.conditions.as_slice() {
-        [condition] => expr_needs(condition, rule, paths),
-        // Several conditions are alternatives.
-        _ => Needs::new(),
-    }
+    either(rule.conditions.iter().map(|c| expr_needs(c, rule, paths)))
 }
 
 fn expr_needs<'r>(
@@ -289,10 +285,7 @@ fn item_needs<'r>(item: &'r CompiledDetectionItem, paths: &FieldPaths) -> Needs<
     };
     // An absent `spoor.*` path falls back to a normalized alias the slot
     // does not hold.
-    if field
-        .strip_prefix(ALIAS_ROOT)
-        .is_some_and(|rest| rest.starts_with('.'))
-    {
+    if alias_name(field).is_some() {
         return Needs::new();
     }
     let Some(slot) = paths.slot(field) else {
