@@ -14,7 +14,7 @@ use crate::report::{Filter, RuleDoc};
 use crate::store::Store;
 use rsigma_eval::EvaluationResult;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -31,7 +31,18 @@ pub struct Summary {
     pub formats: BTreeMap<String, u64>,
 }
 
-impl Summary {
+/// The [`Summary`] while events are counted: hashed, where the summary's
+/// sorted maps compared long names that share their start (service
+/// accounts) several times an event.
+#[derive(Default)]
+struct Tally {
+    events: u64,
+    actions: HashMap<String, u64, ahash::RandomState>,
+    users: HashMap<String, u64, ahash::RandomState>,
+    formats: HashMap<Format, u64, ahash::RandomState>,
+}
+
+impl Tally {
     fn count(&mut self, record: &Record) {
         self.events += 1;
         let e = &record.event;
@@ -41,7 +52,23 @@ impl Summary {
         if let Some(u) = &e.user {
             crate::count_key(&mut self.users, u);
         }
-        crate::count_key(&mut self.formats, record.format.name());
+        *self.formats.entry(record.format).or_default() += 1;
+    }
+
+    fn summary(&self) -> Summary {
+        let sorted = |counts: &HashMap<String, u64, ahash::RandomState>| {
+            counts.iter().map(|(k, n)| (k.clone(), *n)).collect()
+        };
+        Summary {
+            events: self.events,
+            actions: sorted(&self.actions),
+            users: sorted(&self.users),
+            formats: self
+                .formats
+                .iter()
+                .map(|(f, n)| (f.name().to_string(), *n))
+                .collect(),
+        }
     }
 }
 
@@ -105,7 +132,7 @@ pub struct Analysis {
     rule_failures: Vec<RuleFailure>,
     inputs: Vec<InputSummary>,
     findings: Vec<Finding>,
-    summary: Summary,
+    tally: Tally,
     correlation: Correlator,
     current: Option<Source>,
     /// Year source for the next inputs opened (syslog/klog timestamps).
@@ -134,7 +161,7 @@ impl Analysis {
             rule_failures,
             inputs: Vec::new(),
             findings: Vec::new(),
-            summary: Summary::default(),
+            tally: Tally::default(),
             correlation: Correlator::new(),
             current: None,
             years: YearResolver::default(),
@@ -296,7 +323,7 @@ impl Analysis {
             self.skipped_events += 1;
             return false;
         }
-        self.summary.count(record);
+        self.tally.count(record);
         self.correlation.observe(record, input);
         if let Some(store) = &mut self.store {
             store.push(record, input);
@@ -320,8 +347,8 @@ impl Analysis {
     pub fn store(&self) -> Option<&Store> {
         self.store.as_ref()
     }
-    pub fn summary(&self) -> &Summary {
-        &self.summary
+    pub fn summary(&self) -> Summary {
+        self.tally.summary()
     }
     /// Entities and incidents (see [`crate::correlate`]).
     pub fn correlation(&self) -> &Correlator {
@@ -350,12 +377,7 @@ impl Analysis {
     /// record's: CoreDNS lines inside a CRI log are `coredns` records).
     pub fn inapplicable_rules(&self) -> Vec<RuleFailure> {
         let mut seen: Vec<Format> = self.inputs.iter().filter_map(|i| i.format).collect();
-        seen.extend(
-            self.summary
-                .formats
-                .keys()
-                .filter_map(|f| f.parse::<Format>().ok()),
-        );
+        seen.extend(self.tally.formats.keys());
         seen.sort_by_key(|f| f.name());
         seen.dedup();
         self.detector.inapplicable(&seen)

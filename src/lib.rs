@@ -33,11 +33,34 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// One more `key` in `counts`. The name is copied only the first time:
 /// keys (verbs, users, audit levels) repeat across millions of events.
-pub(crate) fn count_key(counts: &mut std::collections::BTreeMap<String, u64>, key: &str) {
-    match counts.get_mut(key) {
+pub(crate) fn count_key(counts: &mut impl NameCounts, key: &str) {
+    match counts.count_of(key) {
         Some(n) => *n += 1,
-        None => {
-            counts.insert(key.to_string(), 1);
-        }
+        None => counts.first(key),
+    }
+}
+
+/// Counts by name: sorted for reports, hashed while millions of events
+/// are counted.
+pub(crate) trait NameCounts {
+    fn count_of(&mut self, key: &str) -> Option<&mut u64>;
+    fn first(&mut self, key: &str);
+}
+
+impl NameCounts for std::collections::BTreeMap<String, u64> {
+    fn count_of(&mut self, key: &str) -> Option<&mut u64> {
+        self.get_mut(key)
+    }
+    fn first(&mut self, key: &str) {
+        self.insert(key.to_string(), 1);
+    }
+}
+
+impl<S: std::hash::BuildHasher> NameCounts for std::collections::HashMap<String, u64, S> {
+    fn count_of(&mut self, key: &str) -> Option<&mut u64> {
+        self.get_mut(key)
+    }
+    fn first(&mut self, key: &str) {
+        self.insert(key.to_string(), 1);
     }
 }

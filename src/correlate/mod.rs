@@ -263,24 +263,24 @@ impl Correlator {
     }
 
     fn bump(&mut self, e: &Entity, t: Option<i64>, finding: bool) {
+        let count = |stats: &mut EntityStats| {
+            if finding {
+                stats.findings += 1;
+            } else {
+                stats.events += 1;
+                stats.seen(t);
+            }
+        };
         // Looked up before inserting: entities repeat on most events, and
         // a lookup does not copy the name.
-        if !self.entities.contains_key(e) {
-            if self.entities.len() >= MAX_ENTITIES {
-                self.entities_dropped += 1;
-                return;
-            }
-            self.entities.insert(e.clone(), EntityStats::default());
+        if let Some(stats) = self.entities.get_mut(e) {
+            return count(stats);
         }
-        let Some(stats) = self.entities.get_mut(e) else {
+        if self.entities.len() >= MAX_ENTITIES {
+            self.entities_dropped += 1;
             return;
-        };
-        if finding {
-            stats.findings += 1;
-        } else {
-            stats.events += 1;
-            stats.seen(t);
         }
+        count(self.entities.entry(e.clone()).or_default());
     }
 
     /// One record (every record of the case passes here once).

@@ -383,7 +383,7 @@ impl Report {
                 .collect(),
             incidents,
             entities,
-            summary: analysis.summary().clone(),
+            summary: analysis.summary(),
             integrity: CaseIntegrity::default(),
             diagnostics: Vec::new(),
         };

@@ -54,6 +54,10 @@ fn strings(v: &Value, path: &[&str]) -> Vec<String> {
 }
 
 /// Maps a native audit event onto the normalized fields.
+///
+/// `objectRef` and `user` are looked up once and read from there: this
+/// runs for every audit event, and each lookup from the top is a search
+/// of the event's keys.
 pub fn normalize_audit(v: &Value) -> Event {
     let time_text = text_at(v, &["requestReceivedTimestamp"])
         .or_else(|| text_at(v, &["stageTimestamp"]))
@@ -63,24 +67,26 @@ pub fn normalize_audit(v: &Value) -> Event {
     let status = value_at(v, &["responseStatus", "code"])
         .and_then(Value::as_u64)
         .and_then(|c| u16::try_from(c).ok());
-    let resource = text_at(v, &["objectRef", "resource"]);
-    let object_name = text_at(v, &["objectRef", "name"]);
+    let object_ref = v.get("objectRef").unwrap_or(&Value::Null);
+    let user = v.get("user").unwrap_or(&Value::Null);
+    let resource = text_at(object_ref, &["resource"]);
+    let object_name = text_at(object_ref, &["name"]);
     Event {
         time_ns: crate::ingest::time::parse_rfc3339(&time_text),
         time_text,
-        namespace: text_at(v, &["objectRef", "namespace"]),
+        namespace: text_at(object_ref, &["namespace"]),
         pod: (resource.as_deref() == Some("pods"))
             .then(|| object_name.clone())
             .flatten(),
-        user: text_at(v, &["user", "username"]),
-        groups: strings(v, &["user", "groups"]),
+        user: text_at(user, &["username"]),
+        groups: strings(user, &["groups"]),
         impersonated_user: text_at(v, &["impersonatedUser", "username"]),
         source_ips: strings(v, &["sourceIPs"]),
         user_agent: text_at(v, &["userAgent"]),
         action: text_at(v, &["verb"]),
-        api_group: text_at(v, &["objectRef", "apiGroup"]),
+        api_group: text_at(object_ref, &["apiGroup"]),
         resource,
-        subresource: text_at(v, &["objectRef", "subresource"]),
+        subresource: text_at(object_ref, &["subresource"]),
         object_name,
         status,
         success: status.map(|c| c < 400),

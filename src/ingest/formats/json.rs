@@ -46,6 +46,9 @@ impl JsonParser {
         out: &mut Out,
         depth: u32,
     ) -> Result<(), String> {
+        if self.forced.is_none_or(Format::is_audit) && is_plain_audit(&v) {
+            return audit::convert(Format::K8sAudit, v, location, out);
+        }
         let v = pipeline::unwrap_hit(v);
         if depth < MAX_UNWRAP {
             let items = pipeline::expand(&v).or_else(|| wrapped_items(&v).cloned());
@@ -181,6 +184,47 @@ fn wrapped_items(v: &Value) -> Option<&Vec<Value>> {
     }
 }
 
+/// Whether a top-level key makes a document something other than a
+/// native audit event: a wrapper, a search hit, a pipeline's or a cloud's
+/// envelope. Every check [`JsonParser::value`] and [`classify`] make
+/// before they settle on native audit needs one of these keys.
+fn is_envelope_key(key: &str) -> bool {
+    matches!(
+        key,
+        "_source"
+            | "hits"
+            | "data"
+            | "records"
+            | "events"
+            | "items"
+            | "kubernetes"
+            | "line"
+            | "log"
+            | "message"
+            | "@message"
+            | "protoPayload"
+            | "logName"
+            | "insertId"
+            | "category"
+    )
+}
+
+/// A native audit event with no envelope key ([`is_envelope_key`]): what the full
+/// dispatch would find, told from one pass over the keys. Almost every
+/// document of an audit log is one, and the full dispatch looks up some
+/// thirty keys to rule the others out.
+fn is_plain_audit(v: &Value) -> bool {
+    let Some(o) = v.as_object() else {
+        return false;
+    };
+    if o.keys().any(|k| is_envelope_key(k)) {
+        return false;
+    }
+    let text = |key| o.get(key).and_then(Value::as_str).unwrap_or("");
+    (text("apiVersion").starts_with("audit.k8s.io/") && text("kind") == "Event")
+        || (o.contains_key("auditID") && o.contains_key("verb"))
+}
+
 /// The format one JSON document is in.
 pub fn classify(v: &Value) -> Format {
     if !v.is_object() {
@@ -258,5 +302,111 @@ impl Parser for JsonParser {
 
     fn finish(&mut self, out: &mut Out) {
         self.container.finish(out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn formats(v: Value) -> Vec<Format> {
+        let ctx = Context {
+            path: "case.json".into(),
+            years: Default::default(),
+        };
+        let mut out = Out::default();
+        let _ = JsonParser::new(None, &ctx).document(v, Location::default(), &mut out);
+        out.records.iter().map(|r| r.format).collect()
+    }
+
+    /// An audit event with each envelope key, shaped so the full dispatch
+    /// reads it as something else: the native-audit shortcut must step
+    /// aside for every one (drop a key from `is_envelope_key` and its case
+    /// fails).
+    #[test]
+    fn the_audit_shortcut_steps_aside_for_every_envelope() {
+        let audit = json!({"apiVersion": "audit.k8s.io/v1", "kind": "Event",
+            "auditID": "a1", "verb": "get", "user": {"username": "alice"}});
+        let docker = json!({"log": "hello\n", "stream": "stdout", "time": "2026-01-01T00:00:00Z"});
+        let with = |base: &Value, extra: Value| {
+            let mut v = base.clone();
+            let fields = v.as_object_mut().unwrap();
+            fields.extend(extra.as_object().unwrap().clone());
+            v
+        };
+        let bare = json!({"auditID": "a1", "verb": "get"});
+        let cases = [
+            (
+                "_source",
+                with(&audit, json!({"_index": "i", "_source": docker})),
+            ),
+            (
+                "hits",
+                with(&audit, json!({"took": 1, "hits": {"hits": [docker]}})),
+            ),
+            (
+                "data",
+                with(
+                    &audit,
+                    json!({"data": {"result": [{"stream": {}, "values": [["1", "hi"]]}]}}),
+                ),
+            ),
+            ("records", with(&bare, json!({"records": [docker]}))),
+            (
+                "events",
+                with(&audit, json!({"events": [{"message": "hi"}]})),
+            ),
+            (
+                "items",
+                with(&bare, json!({"kind": "EventList", "items": [docker]})),
+            ),
+            (
+                "kubernetes",
+                with(&audit, json!({"kubernetes": {"audit": {"verb": "list"}}})),
+            ),
+            ("line", with(&audit, json!({"line": "hi", "labels": {}}))),
+            ("log", with(&audit, json!({"log": "hi", "date": 1}))),
+            (
+                "message",
+                with(
+                    &audit,
+                    json!({"message": "hi", "@timestamp": "t", "ecs": {"version": "8"}}),
+                ),
+            ),
+            (
+                "@message",
+                with(
+                    &audit,
+                    json!({"@message": "{\"auditID\": \"b\", \"verb\": \"list\"}"}),
+                ),
+            ),
+            (
+                "protoPayload",
+                with(&audit, json!({"protoPayload": {"serviceName": "x"}})),
+            ),
+            (
+                "logName",
+                with(&audit, json!({"logName": "l", "textPayload": "hi"})),
+            ),
+            (
+                "insertId",
+                with(&audit, json!({"insertId": "1", "resource": {}})),
+            ),
+            (
+                "category",
+                with(&audit, json!({"category": "other", "properties": {}})),
+            ),
+        ];
+        for (key, doc) in cases {
+            assert!(is_envelope_key(key), "{key}");
+            let got = formats(doc.clone());
+            assert!(
+                !got.contains(&Format::K8sAudit),
+                "{key}: {got:?} from {doc}"
+            );
+        }
+        assert_eq!(formats(audit), [Format::K8sAudit]);
+        assert_eq!(formats(bare), [Format::K8sAudit]);
     }
 }
