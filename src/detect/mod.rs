@@ -216,7 +216,7 @@ pub struct Lanes {
 
 impl Lanes {
     /// `quiet`: ids of the rules whose matches are not findings.
-    fn new(lanes: Vec<Lane>, quiet: &HashSet<String>) -> Lanes {
+    fn new(lanes: Vec<Lane>, quiet: &RuleIds) -> Lanes {
         let verdicts: Vec<Vec<Verdict>> = lanes
             .iter()
             .map(|l| l.engine.rules().iter().map(Verdict::new).collect())
@@ -300,15 +300,17 @@ impl Lanes {
     }
 }
 
-/// A quiet rule's match: its header, which correlation reads, and no
-/// matched fields, which no finding shows.
+/// A quiet rule's match: its id, which is all correlation reads of it
+/// (rsigma's `feed_detections`), and nothing a finding would show, as it
+/// makes none. It is built for most audit events ("Allowed API Request"):
+/// the title and tags are left out, not copied.
 fn quiet_match(rule: &rsigma_eval::CompiledRule) -> EvaluationResult {
     EvaluationResult {
         header: rsigma_eval::RuleHeader {
-            rule_title: rule.title.clone(),
+            rule_title: String::new(),
             rule_id: rule.id.clone(),
             level: rule.level,
-            tags: rule.tags.clone(),
+            tags: Vec::new(),
             custom_attributes: Arc::clone(&rule.custom_attributes),
             enrichments: None,
         },
@@ -320,6 +322,9 @@ fn quiet_match(rule: &rsigma_eval::CompiledRule) -> EvaluationResult {
     }
 }
 
+/// Rule ids, looked up for every match.
+type RuleIds = HashSet<String, ahash::RandomState>;
+
 /// Runs a set of Sigma rules over records.
 pub struct Detector {
     lanes: Arc<Lanes>,
@@ -327,7 +332,7 @@ pub struct Detector {
     rules: Vec<RuleMeta>,
     /// Ids of rules referenced only by `generate: false` correlations:
     /// their own matches feed the correlation but are not findings.
-    correlation_only: HashSet<String>,
+    correlation_only: RuleIds,
 }
 
 impl Detector {
@@ -635,12 +640,12 @@ impl Detector {
         let mut out: Vec<Finding> = Vec::with_capacity(results.len());
         let mut chained: Vec<usize> = Vec::new();
         for r in results {
-            let rule_id = r.header.rule_id.clone().unwrap_or_default();
-            if matches!(r.body, ResultBody::Detection(_))
-                && self.correlation_only.contains(&rule_id)
+            let rule_id = r.header.rule_id.as_deref().unwrap_or_default();
+            if matches!(r.body, ResultBody::Detection(_)) && self.correlation_only.contains(rule_id)
             {
                 continue;
             }
+            let rule_id = rule_id.to_string();
             let mut finding = Finding {
                 title: r.header.rule_title.clone(),
                 level: r
@@ -928,9 +933,9 @@ fn load_correlations(
     detections: &[SigmaRule],
     metas: &mut Vec<RuleMeta>,
     failures: &mut Vec<RuleFailure>,
-) -> (Option<CorrelationEngine>, HashSet<String>) {
+) -> (Option<CorrelationEngine>, RuleIds) {
     if correlations.is_empty() {
-        return (None, HashSet::new());
+        return (None, RuleIds::default());
     }
     // Families by every name a rule can be referenced by.
     let mut families: HashMap<String, Vec<Family>> = HashMap::new();
@@ -1056,7 +1061,7 @@ fn load_correlations(
         loaded.push(c);
     }
     if loaded.is_empty() {
-        return (None, HashSet::new());
+        return (None, RuleIds::default());
     }
     // The correlation engine identifies detections by rule id and maps
     // them to names through its own rule table, so every referenced
@@ -1070,7 +1075,7 @@ fn load_correlations(
         .filter(|c| !c.generate)
         .flat_map(|c| c.rules.iter().map(String::as_str))
         .collect();
-    let mut correlation_only = HashSet::new();
+    let mut correlation_only = RuleIds::default();
     for rule in detections {
         let keys = || rule.id.iter().chain(rule.name.iter()).map(String::as_str);
         if keys().any(|k| referenced.contains(k)) {
