@@ -221,11 +221,7 @@ impl Analysis {
         };
         let first = self.inputs.len();
         self.close();
-        for input in &mut self.inputs[first..] {
-            if input.path == path && input.sha256.is_empty() {
-                input.sha256 = sha256.to_string();
-            }
-        }
+        crate::ingest::fill_digest(&mut self.inputs[first..], &path, sha256);
     }
 
     /// Feeds the next chunk of the open input.

@@ -455,6 +455,16 @@ impl InputReader {
     }
 }
 
+/// Gives `sha256` to the summaries of the input at `path` that have none:
+/// an input whose bytes its caller hashed ([`archive::Source::unhashed`]).
+pub fn fill_digest(summaries: &mut [InputSummary], path: &str, sha256: &str) {
+    for input in summaries {
+        if input.path == path && input.sha256.is_empty() {
+            input.sha256 = sha256.to_string();
+        }
+    }
+}
+
 /// Lower-case hex of a digest.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
