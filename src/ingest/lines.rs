@@ -58,7 +58,7 @@ impl LineSplitter {
     /// Feeds a chunk; calls `emit` for every line it completes.
     pub fn push(&mut self, mut chunk: &[u8], emit: &mut dyn FnMut(Piece<'_>)) {
         while !chunk.is_empty() {
-            match chunk.iter().position(|&b| b == b'\n') {
+            match memchr::memchr(b'\n', chunk) {
                 Some(i) => {
                     let (head, rest) = (&chunk[..i], &chunk[i + 1..]);
                     chunk = rest;
