@@ -169,6 +169,33 @@ fn network_alias<'a>(n: &'a crate::event::Network, name: &str) -> Option<EventVa
     }
 }
 
+/// rsigma's lookup of a dotted path that steps through objects only, as
+/// `Some(answer)`; `None` when rsigma's own walker must answer (a step onto
+/// an array or a scalar, brackets, escapes, empty steps). Correlation asks
+/// for its `group-by` fields this way on every match, and rsigma's walker
+/// parses the path into a vector each time.
+fn plain_lookup<'v>(fields: &'v Value, path: &str) -> Option<Option<EventValue<'v>>> {
+    let object = fields.as_object()?;
+    if path.contains(['[', '\\']) || path.split('.').any(str::is_empty) {
+        return None;
+    }
+    // A flat key with dots in its name wins over the nested path.
+    if let Some(v) = object.get(path) {
+        return Some(Some(EventValue::from(v)));
+    }
+    let mut at = fields;
+    for step in path.split('.') {
+        let Value::Object(object) = at else {
+            return None;
+        };
+        match object.get(step) {
+            Some(v) => at = v,
+            None => return Some(None),
+        }
+    }
+    Some(Some(EventValue::from(at)))
+}
+
 /// Parse a stored `"<input>:<line>"` reference.
 pub fn parse_event_ref(s: &str) -> Option<(u32, u64)> {
     let (a, b) = s.split_once(':')?;
@@ -185,7 +212,10 @@ impl Event for RecordEvent<'_> {
             Some(Found::Many(all)) => Some(EventValue::Array(
                 all.iter().map(|v| EventValue::from(*v)).collect(),
             )),
-            None => self.json.get_field(path),
+            None => match plain_lookup(&self.record.fields, path) {
+                Some(found) => found,
+                None => self.json.get_field(path),
+            },
         };
         match found {
             Some(v) => Some(v),
@@ -333,10 +363,26 @@ mod tests {
             let r = record(fields.clone());
             let ev = RecordEvent::with_paths(&r, &trie);
             let rsigma = JsonEvent::borrow(&fields);
+            let untried = RecordEvent::new(&r, 0);
             for path in paths {
                 assert_eq!(ev.get_field(path), rsigma.get_field(path), "path {path}");
+                let expected = rsigma.get_field(path);
+                assert_eq!(untried.get_field(path), expected, "not in the trie: {path}");
+                if let Some(answer) = plain_lookup(&fields, path) {
+                    assert_eq!(answer, expected, "plain lookup: {path}");
+                }
             }
         }
+        // The plain lookup answers paths through objects, missing or not,
+        // and leaves arrays, scalars and odd paths to rsigma.
+        let fields = json!({"a": {"b": "nested", "c": [{"d": 1}]}, "a.b": "flat", "n": 5});
+        let answers = |path| plain_lookup(&fields, path).is_some();
+        assert!(["a.b", "a", "missing.b", "a.x", "n"]
+            .into_iter()
+            .all(answers));
+        assert!(!["a.c.d", "n.m", "a..b", ".k", "a.c[0].d"]
+            .into_iter()
+            .any(answers));
     }
 
     #[test]
