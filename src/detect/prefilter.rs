@@ -359,23 +359,21 @@ fn values_of(matcher: &CompiledMatcher) -> Option<Values<'_>> {
     match matcher {
         CompiledMatcher::Exact {
             value,
-            case_insensitive: true,
-        } => values.folded.push(value),
-        CompiledMatcher::Exact {
-            value,
-            case_insensitive: false,
-        } => values.exact.push(value),
+            case_insensitive,
+        } => match case_insensitive {
+            true => values.folded.push(value),
+            false => values.exact.push(value),
+        },
         CompiledMatcher::NumericEq(n) if n.fract() == 0.0 && n.abs() <= EXACT_INT as f64 => {
             values.ints.push(*n as i64)
         }
         CompiledMatcher::StartsWith {
             value,
-            case_insensitive: true,
-        } => values.folded_prefixes.push(value),
-        CompiledMatcher::StartsWith {
-            value,
-            case_insensitive: false,
-        } => values.exact_prefixes.push(value),
+            case_insensitive,
+        } => match case_insensitive {
+            true => values.folded_prefixes.push(value),
+            false => values.exact_prefixes.push(value),
+        },
         CompiledMatcher::AnyOf(children)
         | CompiledMatcher::CaseInsensitiveGroup {
             children,
