@@ -15,7 +15,7 @@ use std::borrow::Cow;
 use rsigma_eval::event::{Event, EventValue, JsonEvent};
 use serde_json::Value;
 
-use super::paths::{FieldPaths, Found, Resolved};
+use super::paths::{is_plain, FieldPaths, Found, Resolved};
 use crate::event::Record;
 
 /// The prefix of the normalized aliases.
@@ -176,7 +176,7 @@ fn network_alias<'a>(n: &'a crate::event::Network, name: &str) -> Option<EventVa
 /// parses the path into a vector each time.
 fn plain_lookup<'v>(fields: &'v Value, path: &str) -> Option<Option<EventValue<'v>>> {
     let object = fields.as_object()?;
-    if path.contains(['[', '\\']) || path.split('.').any(str::is_empty) {
+    if !is_plain(path) {
         return None;
     }
     // A flat key with dots in its name wins over the nested path.
@@ -188,6 +188,9 @@ fn plain_lookup<'v>(fields: &'v Value, path: &str) -> Option<Option<EventValue<'
         let Value::Object(object) = at else {
             return None;
         };
+        if step.is_empty() {
+            return None;
+        }
         match object.get(step) {
             Some(v) => at = v,
             None => return Some(None),
@@ -351,6 +354,7 @@ mod tests {
             "n.m",
             ".k",
             "a..b",
+            "missing..b",
             "missing",
             "missing.b",
             "a.b.c",

@@ -107,7 +107,7 @@ impl FieldPaths {
     }
 
     fn add(&mut self, path: &str) {
-        if path.contains(['[', '\\']) || self.slots.contains_key(path) {
+        if !is_plain(path) || self.slots.contains_key(path) {
             return;
         }
         let mut node = 0;
@@ -185,6 +185,12 @@ impl FieldPaths {
             _ => {}
         }
     }
+}
+
+/// Whether `path` names object keys only: no `[index]` and no escapes,
+/// which only rsigma's own walker reads.
+pub(super) fn is_plain(path: &str) -> bool {
+    !path.contains(['[', '\\'])
 }
 
 /// One record's values for every path of a [`FieldPaths`].

@@ -217,12 +217,15 @@ fn is_plain_audit(v: &Value) -> bool {
     let Some(o) = v.as_object() else {
         return false;
     };
-    if o.keys().any(|k| is_envelope_key(k)) {
-        return false;
-    }
-    let text = |key| o.get(key).and_then(Value::as_str).unwrap_or("");
+    !o.keys().any(|k| is_envelope_key(k)) && is_native_audit(v)
+}
+
+/// What a native audit event says of itself: `audit.k8s.io` events, or
+/// any document with an `auditID` and a `verb`.
+fn is_native_audit(v: &Value) -> bool {
+    let text = |key| v.get(key).and_then(Value::as_str).unwrap_or("");
     (text("apiVersion").starts_with("audit.k8s.io/") && text("kind") == "Event")
-        || (o.contains_key("auditID") && o.contains_key("verb"))
+        || (v.get("auditID").is_some() && v.get("verb").is_some())
 }
 
 /// The format one JSON document is in.
@@ -247,11 +250,7 @@ pub fn classify(v: &Value) -> Format {
     if eks::unwrap(v).is_some() {
         return Format::K8sAuditEks;
     }
-    let api = v.get("apiVersion").and_then(Value::as_str).unwrap_or("");
-    let kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
-    if (api.starts_with("audit.k8s.io/") && kind == "Event")
-        || (v.get("auditID").is_some() && v.get("verb").is_some())
-    {
+    if is_native_audit(v) {
         return Format::K8sAudit;
     }
     if hubble::is_flow(v) {
