@@ -391,3 +391,56 @@ fn archives_name_members_and_report_odd_entries() {
         );
     }
 }
+
+/// A line that looks like one whole JSON object is parsed as it stands
+/// (`JsonFramer::whole_line`), and framed when it is not one: each record
+/// keeps the lines and bytes framing gives it.
+#[test]
+fn json_lines_and_documents_frame_alike() {
+    let ev = |id: &str, rest: &str| {
+        format!(
+            r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"{id}","verb":"get"{rest}"#
+        )
+    };
+    let lines = [
+        // ends with `}` but is not whole: the next line finishes it
+        ev("a", r#","objectRef":{"resource":"pods"}"#),
+        r#","stage":"ResponseComplete"}"#.to_string(),
+        format!("  {}\t", ev("b", "}")),
+        ev("c", r#","requestObject":"#),
+        // whole on its own, but inside document c
+        r#"{"x":1}"#.to_string(),
+        "}".to_string(),
+        format!("{} {}", ev("d", "}"), ev("e", "}")),
+        r#"{"kind": nope}"#.to_string(),
+    ];
+    let text = lines.join("\n") + "\n";
+    let r = run("audit.log", text.as_bytes());
+    let got: Vec<_> = r
+        .records
+        .iter()
+        .map(|(_, r)| {
+            let l = r.location;
+            let id = r.fields["auditID"].as_str().unwrap().to_string();
+            (id, l.line, l.lines, l.offset, l.len)
+        })
+        .collect();
+    let start = |n: usize| lines[..n].iter().map(|l| l.len() as u64 + 1).sum::<u64>();
+    let (b, d) = (ev("b", "}"), ev("d", "}"));
+    let e_offset = start(6) + d.len() as u64 + 1;
+    let expected = [
+        ("a".into(), 1, 2, 0, start(2) - 1),
+        ("b".into(), 3, 1, start(2) + 2, b.len() as u64),
+        ("c".into(), 4, 3, start(3), start(6) - 1 - start(3)),
+        ("d".into(), 7, 1, start(6), d.len() as u64),
+        ("e".into(), 7, 1, e_offset, ev("e", "}").len() as u64),
+    ];
+    assert_eq!(got, expected);
+    assert_eq!(r.records[2].1.fields["requestObject"]["x"], 1);
+    let input = &r.inputs[0];
+    assert_eq!((input.lines, input.events, input.unparsed), (8, 5, 1));
+    assert!(input
+        .diagnostics
+        .iter()
+        .any(|d| d.line == 8 && d.message.contains("invalid JSON")));
+}

@@ -61,7 +61,7 @@ impl SkewTracker {
         let (Some(ns), Some(pod), Some(t)) = (&e.namespace, &e.pod, e.time_ns) else {
             return;
         };
-        let key = format!("{ns}/{pod}");
+        let key = || format!("{ns}/{pod}");
         if record.format.is_audit() {
             let exec = e.action.as_deref() == Some("create")
                 && matches!(e.subresource.as_deref(), Some("exec" | "attach"));
@@ -69,7 +69,7 @@ impl SkewTracker {
             if exec && self.anchors.len() < MAX_ANCHORS {
                 // One anchor per request, whichever stage comes first.
                 if id.is_none_or(|id| self.seen_ids.insert(id.to_string())) {
-                    self.anchors.push((key, t, input));
+                    self.anchors.push((key(), t, input));
                 }
             }
             return;
@@ -80,7 +80,7 @@ impl SkewTracker {
             _ => return,
         };
         self.kinds.entry(input).or_insert(kind);
-        let k = (key, input);
+        let k = (key(), input);
         if !self.times.contains_key(&k) && self.times.len() >= MAX_KEYS {
             return;
         }

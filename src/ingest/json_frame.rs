@@ -39,6 +39,30 @@ pub enum Framed<'a> {
 }
 
 impl JsonFramer {
+    /// The line as the unit framing would make of it, if the line is one
+    /// whole JSON object: between documents, `{…}` with only spaces or tabs
+    /// around it. Whether it is whole only a parse can tell; a parser that
+    /// reads it as one value saves framing's pass over the bytes (a JSON
+    /// line, the common case), one that cannot hands the line to
+    /// [`JsonFramer::push_line`].
+    pub fn whole_line<'a>(&self, line: &'a str, number: u64, offset: u64) -> Option<Unit<'a>> {
+        if self.depth > 0 || self.in_array {
+            return None;
+        }
+        let text = line.trim_start_matches([' ', '\t']);
+        let start = line.len() - text.len();
+        let text = text.trim_end_matches([' ', '\t']);
+        (text.starts_with('{') && text.ends_with('}')).then(|| Unit {
+            text,
+            location: Location {
+                line: number,
+                lines: 1,
+                offset: offset + start as u64,
+                len: text.len() as u64,
+            },
+        })
+    }
+
     /// Feeds one line (without its terminator); `emit` gets each unit it
     /// completes.
     pub fn push_line(

@@ -329,6 +329,16 @@ impl InputReader {
     }
 
     fn take_line(&mut self, text: &str, location: Location, sink: &mut dyn FnMut(Record)) {
+        if let (Some(framer), Some(parser)) = (&self.framer, &mut self.parser) {
+            if let Some(unit) = framer.whole_line(text, location.line, location.offset) {
+                if let Some(result) =
+                    parser.parse_whole(unit.text, unit.location, &mut self.pending)
+                {
+                    self.settle(result, unit.text, unit.location, sink);
+                    return;
+                }
+            }
+        }
         if let Some(mut framer) = self.framer.take() {
             framer.push_line(text, location.line, location.offset, &mut |u| {
                 self.take_framed(u, sink)
@@ -358,8 +368,21 @@ impl InputReader {
 
     fn parse_unit(&mut self, text: &str, location: Location, sink: &mut dyn FnMut(Record)) {
         let parser = self.parser.as_mut().expect("format decided before parsing");
-        let framed = parser.framed();
-        if let Err(reason) = parser.parse(text, location, &mut self.pending) {
+        let result = parser.parse(text, location, &mut self.pending);
+        self.settle(result, text, location, sink);
+    }
+
+    /// Reports a unit the parser refused (or reads it as another line
+    /// format), and passes on what it parsed.
+    fn settle(
+        &mut self,
+        result: Result<(), String>,
+        text: &str,
+        location: Location,
+        sink: &mut dyn FnMut(Record),
+    ) {
+        if let Err(reason) = result {
+            let framed = self.parser.as_ref().is_some_and(|p| p.framed());
             let format = self.summary.format.map(Format::name).unwrap_or("JSON");
             if !framed && self.forced.is_none() {
                 // A line of another format inside a line-format input

@@ -159,7 +159,8 @@ impl Col {
 /// Distinct values of one column; symbol 0 is "no value".
 #[derive(Debug, Clone)]
 pub struct Dict {
-    map: HashMap<Arc<str>, u32>,
+    /// ahash, not SipHash: up to a dozen lookups per event in the page.
+    map: HashMap<Arc<str>, u32, ahash::RandomState>,
     values: Vec<Arc<str>>,
     text_bytes: usize,
 }
@@ -167,7 +168,7 @@ pub struct Dict {
 impl Default for Dict {
     fn default() -> Self {
         Dict {
-            map: HashMap::new(),
+            map: HashMap::default(),
             values: vec![Arc::from("")],
             text_bytes: 0,
         }

@@ -299,6 +299,16 @@ impl Parser for JsonParser {
         self.value(v, location, out, 0)
     }
 
+    fn parse_whole(
+        &mut self,
+        unit: &str,
+        location: Location,
+        out: &mut Out,
+    ) -> Option<Result<(), String>> {
+        let v: Value = serde_json::from_str(unit).ok()?;
+        Some(self.value(v, location, out, 0))
+    }
+
     fn finish(&mut self, out: &mut Out) {
         self.container.finish(out);
     }

@@ -84,6 +84,18 @@ pub trait Parser {
     /// not a record of this format (its lines are then counted unparsed).
     fn parse(&mut self, unit: &str, location: Location, out: &mut Out) -> Result<(), String>;
 
+    /// Parses `unit` as [`Parser::parse`] does if it is one whole JSON
+    /// value (see [`crate::ingest::json_frame::JsonFramer::whole_line`]);
+    /// if it is not, `None`, having done nothing.
+    fn parse_whole(
+        &mut self,
+        _unit: &str,
+        _location: Location,
+        _out: &mut Out,
+    ) -> Option<Result<(), String>> {
+        None
+    }
+
     /// Flushes held state at the end of the input.
     fn finish(&mut self, _out: &mut Out) {}
 }
