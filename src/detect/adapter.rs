@@ -269,12 +269,13 @@ impl Event for RecordEvent<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::event::{Event as Normalized, Format, Location};
     use serde_json::json;
 
-    fn record(fields: Value) -> Record {
+    /// An audit record of `fields` (normalized fields: alice, two addresses).
+    pub(in crate::detect) fn record(fields: Value) -> Record {
         Record {
             format: Format::K8sAudit,
             event: Normalized {

@@ -272,7 +272,7 @@ impl Lanes {
         let mut detections: Vec<EvaluationResult> = Vec::new();
         let mut candidates = Vec::new();
         for lane in accepting {
-            lane.prefilter.candidates(event.resolved(), &mut candidates);
+            lane.prefilter.candidates(&event, &mut candidates);
             let rules = lane.engine.rules();
             let first = detections.len();
             let mut detailed = false;
@@ -1512,7 +1512,7 @@ mod fast_path {
             let mut expected = Vec::new();
             for lane in &lanes.lanes {
                 let rules = lane.engine.rules();
-                lane.prefilter.candidates(event.resolved(), &mut candidates);
+                lane.prefilter.candidates(&event, &mut candidates);
                 for (index, rule) in rules.iter().enumerate() {
                     let truth = evaluate_rule(rule, &event).is_some();
                     if truth {

