@@ -163,6 +163,9 @@ pub struct Dict {
     map: HashMap<Arc<str>, u32, ahash::RandomState>,
     values: Vec<Arc<str>>,
     text_bytes: usize,
+    /// The symbol [`Dict::intern_within`] gave last: events in a row often
+    /// share a value (host, verb, namespace), found by one comparison.
+    last: u32,
 }
 
 impl Default for Dict {
@@ -171,6 +174,7 @@ impl Default for Dict {
             map: HashMap::default(),
             values: vec![Arc::from("")],
             text_bytes: 0,
+            last: 0,
         }
     }
 }
@@ -198,15 +202,22 @@ impl Dict {
     /// Interns `s` unless that would take the column's text past `max`
     /// bytes: then it counts in `dropped` and reads as no value.
     fn intern_within(&mut self, s: &str, max: usize, dropped: &mut u64) -> u32 {
-        match self.lookup(s) {
+        if s.is_empty() {
+            return 0;
+        }
+        if self.get(self.last) == s {
+            return self.last;
+        }
+        let id = match self.lookup(s) {
             Some(id) => id,
-            None if s.is_empty() => 0,
             None if self.text_bytes + s.len() > max => {
                 *dropped += 1;
                 0
             }
             None => self.intern(s),
-        }
+        };
+        self.last = id;
+        id
     }
 
     pub fn get(&self, id: u32) -> &str {
