@@ -5,7 +5,7 @@
 
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
-WASM_OUT := target/wasm32-unknown-unknown/web
+WASM_OUT := target/wasm32-unknown-unknown
 PORT ?= 8080
 
 .PHONY: setup dist web serve test test-native test-wasm test-e2e cli fuzz
@@ -18,15 +18,19 @@ dist: setup web
 
 ## The page (app), the analysis worker (worker) and the tools worker
 ## (tools: samples and exports, loaded on first use): one wasm module each.
+## The page and the tools worker are built for size (profile web), the
+## analysis worker for speed (profile web-worker).
 ## WASM_OPT_FLAGS=-g keeps function names, for bench/browser-profile.mjs.
 WEB_BINS := app worker tools
 WASM_OPT_FLAGS ?=
 
 web:
-	cargo build --locked --profile web --target wasm32-unknown-unknown $(addprefix --bin ,$(WEB_BINS))
+	cargo build --locked --profile web --target wasm32-unknown-unknown --bin app --bin tools
+	cargo build --locked --profile web-worker --target wasm32-unknown-unknown --bin worker
 	@mkdir -p target/web
 	for bin in $(WEB_BINS); do \
-	  wasm-bindgen --target no-modules --no-typescript --out-dir target/web $(WASM_OUT)/$$bin.wasm && \
+	  profile=web; [ $$bin = worker ] && profile=web-worker; \
+	  wasm-bindgen --target no-modules --no-typescript --out-dir target/web $(WASM_OUT)/$$profile/$$bin.wasm && \
 	  wasm-opt -Oz $(WASM_OPT_FLAGS) --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types target/web/$${bin}_bg.wasm -o target/web/$${bin}_bg.wasm || exit 1; \
 	done
 	node scripts/build-web.mjs
