@@ -180,13 +180,8 @@ impl Default for Dict {
 }
 
 impl Dict {
-    fn intern(&mut self, s: &str) -> u32 {
-        if s.is_empty() {
-            return 0;
-        }
-        if let Some(&id) = self.map.get(s) {
-            return id;
-        }
+    /// Adds `s`, which [`Dict::lookup`] did not find, as a new symbol.
+    fn insert_new(&mut self, s: &str) -> u32 {
         let id = self.values.len() as u32;
         let value: Arc<str> = Arc::from(s);
         self.text_bytes += s.len();
@@ -214,7 +209,7 @@ impl Dict {
                 *dropped += 1;
                 0
             }
-            None => self.intern(s),
+            None => self.insert_new(s),
         };
         self.last = id;
         id
