@@ -635,22 +635,21 @@ detection:
                 let mut needs: Vec<String> = rule_needs(rule, &paths)
                     .into_iter()
                     .map(|(slot, need)| {
-                        if let Need::Keywords(words) = need {
-                            return format!("keywords {words:?}");
-                        }
-                        let (path, _) = paths_named(&paths, slot);
+                        let path = || paths_named(&paths, slot).0;
                         match need {
-                            Need::Keywords(_) => unreachable!("described above"),
-                            Need::Present => format!("{path} present"),
+                            Need::Keywords(words) => format!("keywords {words:?}"),
+                            Need::Present => format!("{} present", path()),
                             Need::OneOf(v)
                                 if v.folded_prefixes.is_empty() && v.exact_prefixes.is_empty() =>
                             {
-                                format!("{path} in {:?} {:?} {:?}", v.folded, v.exact, v.ints)
+                                format!("{} in {:?} {:?} {:?}", path(), v.folded, v.exact, v.ints)
                             }
                             Need::OneOf(v) => {
                                 format!(
-                                    "{path} starts {:?} {:?}",
-                                    v.folded_prefixes, v.exact_prefixes
+                                    "{} starts {:?} {:?}",
+                                    path(),
+                                    v.folded_prefixes,
+                                    v.exact_prefixes
                                 )
                             }
                         }
