@@ -17,19 +17,18 @@ setup:
 dist: setup web
 
 ## The page (app), the analysis worker (worker) and the tools worker
-## (tools: samples and exports, loaded on first use): one wasm module each.
-## The page and the tools worker are built for size (profile web), the
-## analysis worker for speed (profile web-worker).
+## (tools: samples and exports, loaded on first use): one wasm module each,
+## as bin:profile. The page and the tools worker are built for size
+## (profile web), the analysis worker for speed (profile web-worker).
 ## WASM_OPT_FLAGS=-g keeps function names, for bench/browser-profile.mjs.
-WEB_BINS := app worker tools
+WEB_BUILDS := app:web worker:web-worker tools:web
 WASM_OPT_FLAGS ?=
 
 web:
-	cargo build --locked --profile web --target wasm32-unknown-unknown --bin app --bin tools
-	cargo build --locked --profile web-worker --target wasm32-unknown-unknown --bin worker
 	@mkdir -p target/web
-	for bin in $(WEB_BINS); do \
-	  profile=web; [ $$bin = worker ] && profile=web-worker; \
+	for build in $(WEB_BUILDS); do \
+	  bin=$${build%%:*}; profile=$${build##*:}; \
+	  cargo build --locked --profile $$profile --target wasm32-unknown-unknown --bin $$bin && \
 	  wasm-bindgen --target no-modules --no-typescript --out-dir target/web $(WASM_OUT)/$$profile/$$bin.wasm && \
 	  wasm-opt -Oz $(WASM_OPT_FLAGS) --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types target/web/$${bin}_bg.wasm -o target/web/$${bin}_bg.wasm || exit 1; \
 	done
