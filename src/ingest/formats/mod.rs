@@ -39,6 +39,9 @@ pub mod text;
 pub mod vpc_flow;
 pub mod yaml;
 
+#[cfg(test)]
+mod header_check;
+
 use crate::event::{Format, Location, Record};
 use crate::ingest::time::YearResolver;
 use serde_json::Value;

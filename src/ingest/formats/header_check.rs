@@ -1,0 +1,48 @@
+//! Checks a hand-written line-header reader against the regex it replaced.
+
+use std::fmt::Debug;
+use std::path::Path;
+
+/// Bytes at the start of a line that get cut and replaced: past any header.
+const REACH: usize = 64;
+
+/// `read` and `oracle` agree on every line of the shared `samples` and of
+/// `crafted`, and on one sample line in a hundred cut short at each of its
+/// first [`REACH`] characters and with each of them replaced by characters
+/// that matter to a header's grammar. Returns how many texts were checked
+/// and how many `read` took as a header.
+pub fn agree<T: PartialEq + Debug>(
+    samples: &[&str],
+    crafted: &[&str],
+    read: impl Fn(&str) -> Option<T>,
+    oracle: impl Fn(&str) -> Option<T>,
+) -> (usize, usize) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    let texts: Vec<String> = samples
+        .iter()
+        .map(|p| std::fs::read_to_string(root.join(p)).expect("a shared sample"))
+        .collect();
+    let (mut checked, mut headers) = (0, 0);
+    let mut check = |v: &str| {
+        assert_eq!(read(v), oracle(v), "{v:?}");
+        checked += 1;
+        headers += usize::from(read(v).is_some());
+    };
+    let sampled = texts.iter().flat_map(|t| t.lines()).enumerate();
+    for (n, line) in sampled.chain(crafted.iter().map(|l| (0, *l))) {
+        check(line);
+        if n % 100 != 0 {
+            continue;
+        }
+        for (i, c) in line.char_indices().take(REACH) {
+            check(&line[..i]);
+            let rest = &line[i + c.len_utf8()..];
+            for c in [
+                "x", "X", " ", ".", "]", "[", ":", "<", ">", "9", "\t", "\u{a0}", "٣",
+            ] {
+                check(&format!("{}{c}{rest}", &line[..i]));
+            }
+        }
+    }
+    (checked, headers)
+}
