@@ -3,17 +3,15 @@
 use std::fmt::Debug;
 use std::path::Path;
 
-/// Bytes at the start of a line that get cut and replaced: past any header.
-const REACH: usize = 64;
-
 /// `read` and `oracle` agree on every line of the shared `samples` and of
-/// `crafted`, and on one sample line in a hundred cut short at each of its
-/// first [`REACH`] characters and with each of them replaced by characters
-/// that matter to a header's grammar. Returns how many texts were checked
+/// `crafted`, and on every crafted line and one sample line in a hundred cut
+/// short at each of its first `reach` characters and with each of them
+/// replaced by characters that matter to a header's grammar. Returns how many texts were checked
 /// and how many `read` took as a header.
 pub fn agree<T: PartialEq + Debug>(
     samples: &[&str],
     crafted: &[&str],
+    reach: usize,
     read: impl Fn(&str) -> Option<T>,
     oracle: impl Fn(&str) -> Option<T>,
 ) -> (usize, usize) {
@@ -34,7 +32,7 @@ pub fn agree<T: PartialEq + Debug>(
         if n % 100 != 0 {
             continue;
         }
-        for (i, c) in line.char_indices().take(REACH) {
+        for (i, c) in line.char_indices().take(reach) {
             check(&line[..i]);
             let rest = &line[i + c.len_utf8()..];
             for c in [

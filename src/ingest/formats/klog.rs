@@ -370,6 +370,7 @@ mod tests {
                 "I0102 03:04:05.5 7 ] empty source",
                 "I0102 03:04:05.5 7 a b.go:1] space in source",
             ],
+            64,
             read,
             oracle,
         );

@@ -431,6 +431,7 @@ mod tests {
                 "Jan 15 03:04:05 \thost prog: tab",
                 "Jan 15 03:04:05 host",
             ],
+            64,
             read,
             oracle,
         );
