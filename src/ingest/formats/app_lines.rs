@@ -212,6 +212,7 @@ fn ingress_nginx(record: &mut Record) {
 mod tests {
     use super::*;
     use crate::event::{Event, Location};
+    use crate::ingest::formats::header_check::{agree, captured, owned};
 
     fn record(message: &str) -> Record {
         let mut r = Record {
@@ -232,20 +233,19 @@ mod tests {
     /// with each character replaced; the hand-written reader takes most.
     #[test]
     fn coredns_lines_read_by_hand_agree_with_the_regex() {
-        let regex = |m: &str| {
-            let c = coredns_re().captures(m)?;
-            Some(
-                (1..=14)
-                    .map(|i| c.get(i).map_or("", |g| g.as_str()).to_string())
-                    .collect::<Vec<_>>(),
-            )
-        };
         let by_hand = std::cell::Cell::new(0);
         let read = |m: &str| {
             by_hand.set(by_hand.get() + usize::from(usual_coredns(m).is_some()));
-            coredns_parts(m).map(|p| p.map(String::from).to_vec())
+            let parts = owned(&coredns_parts(m)?.map(Some));
+            // The regex ends at `$`: its match is the whole line.
+            Some(
+                parts
+                    .into_iter()
+                    .chain([Some(m.to_string())])
+                    .collect::<Vec<_>>(),
+            )
         };
-        let (checked, read_as_coredns) = crate::ingest::formats::header_check::agree(
+        let (checked, read_as_coredns) = agree(
             &[],
             &[
                 r#"[INFO] 10.244.1.5:52311 - 4242 "A IN example.com. udp 29 false 512" NOERROR qr,rd,ra 100 0.000112s"#,
@@ -259,7 +259,7 @@ mod tests {
             ],
             200,
             read,
-            regex,
+            |m: &str| captured(coredns_re(), m),
         );
         assert!(
             checked > 8_000 && read_as_coredns > 1_000,

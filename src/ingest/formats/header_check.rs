@@ -1,7 +1,21 @@
 //! Checks a hand-written line-header reader against the regex it replaced.
 
+use regex::Regex;
 use std::fmt::Debug;
 use std::path::Path;
+
+/// Each group `re` captures on `line`, then the text up to the match's end.
+pub fn captured(re: &Regex, line: &str) -> Option<Vec<Option<String>>> {
+    let c = re.captures(line)?;
+    let end = c.get(0)?.end();
+    let groups = c.iter().skip(1).map(|g| g.map(|g| g.as_str().to_string()));
+    Some(groups.chain([Some(line[..end].to_string())]).collect())
+}
+
+/// A reader's parts, in the regex's order, to compare with [`captured`].
+pub fn owned(parts: &[Option<&str>]) -> Vec<Option<String>> {
+    parts.iter().map(|p| p.map(String::from)).collect()
+}
 
 /// `read` and `oracle` agree on every line of the shared `samples` and of
 /// `crafted`, and on every crafted line and one sample line in a hundred cut

@@ -14,7 +14,7 @@
 //!   user agent (who used the kubelet API).
 //! - Indented lines continue the previous record's message.
 
-use super::{kv_pairs, Context, Out, Parser};
+use super::{kv_pairs, Clock, Context, HeaderBytes, Out, Parser};
 use crate::event::{Event, Format, Location, Record};
 use crate::ingest::time::{civil_ns, fraction_nanos, YearResolver};
 use regex::Regex;
@@ -27,10 +27,7 @@ struct Header<'l> {
     severity: u8,
     month: &'l str,
     day: &'l str,
-    hour: &'l str,
-    minute: &'l str,
-    second: &'l str,
-    fraction: Option<&'l str>,
+    clock: Clock<'l>,
     /// `mmdd hh:mm:ss.uuuuuu`, as written.
     time_text: &'l str,
     thread: &'l str,
@@ -45,61 +42,35 @@ struct Header<'l> {
 /// (`regex`'s `\d` and `\s` took any Unicode digit or space); the fraction
 /// has 1 to 9 digits; the thread id is followed by one space.
 fn header(line: &str) -> Option<Header<'_>> {
-    let b = line.as_bytes();
-    let digits = |from: usize| {
-        let d = b.get(from..from + 2)?;
-        d.iter()
-            .all(u8::is_ascii_digit)
-            .then(|| &line[from..from + 2])
-    };
-    let at = |i: usize, c: u8| (b.get(i) == Some(&c)).then_some(());
-    let run = |from: usize, f: fn(&u8) -> bool| b[from..].iter().take_while(|c| f(c)).count();
-    let severity = *b.first().filter(|c| b"IWEF".contains(c))?;
-    let (month, day) = (digits(1)?, digits(3)?);
-    at(5, b' ')?;
-    let hour = digits(6)?;
-    at(8, b':')?;
-    let minute = digits(9)?;
-    at(11, b':')?;
-    let second = digits(12)?;
-    let mut i = 14;
-    let fraction = if b.get(i) == Some(&b'.') {
-        let n = run(i + 1, u8::is_ascii_digit);
-        if !(1..=9).contains(&n) {
-            return None;
-        }
-        i += 1 + n;
-        Some(&line[i - n..i])
-    } else {
-        None
-    };
+    let h = HeaderBytes::new(line);
+    let severity = *line.as_bytes().first().filter(|c| b"IWEF".contains(c))?;
+    let (month, day) = (h.digits(1)?, h.digits(3)?);
+    h.byte(5, b' ')?;
+    let (clock, mut i) = h.clock(6, 9)?;
     let time_text = &line[1..i];
-    let blanks = run(i, |c| {
+    let blanks = h.run(i, |c| {
         matches!(c, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r')
     });
     if blanks == 0 {
         return None;
     }
     i += blanks;
-    let n = run(i, u8::is_ascii_digit);
-    at(i + n, b' ').filter(|_| n > 0)?;
+    let n = h.run(i, u8::is_ascii_digit);
+    h.byte(i + n, b' ').filter(|_| n > 0)?;
     let thread = &line[i..i + n];
     i += n + 1;
-    let n = run(i, |c| *c != b' ' && *c != b']');
-    at(i + n, b']').filter(|_| n > 0)?;
+    let n = h.run(i, |c| *c != b' ' && *c != b']');
+    h.byte(i + n, b']').filter(|_| n > 0)?;
     let source = &line[i..i + n];
     i += n + 1;
-    if b.get(i) == Some(&b' ') {
+    if h.byte(i, b' ').is_some() {
         i += 1;
     }
     Some(Header {
         severity,
         month,
         day,
-        hour,
-        minute,
-        second,
-        fraction,
+        clock,
         time_text,
         thread,
         source,
@@ -159,15 +130,15 @@ pub fn parse_line(
     let h = header(line)?;
     let num = |s: &str| s.parse::<u32>().unwrap_or(0);
     let (month, day) = (num(h.month), num(h.day));
-    let nanos = h.fraction.map_or(0, fraction_nanos);
+    let nanos = h.clock.fraction.map_or(0, fraction_nanos);
     let time_ns = years.year_for(month).and_then(|y| {
         civil_ns(
             y,
             month,
             day,
-            num(h.hour),
-            num(h.minute),
-            num(h.second),
+            num(h.clock.hour),
+            num(h.clock.minute),
+            num(h.clock.second),
             nanos,
         )
     });
@@ -318,45 +289,35 @@ pub fn append(p: &mut Record, unit: &str, location: Location) {
 #[cfg(test)]
 mod tests {
     use super::header;
+    use crate::ingest::formats::header_check::{agree, captured, owned};
     use regex::Regex;
-    use std::sync::OnceLock;
+    use std::sync::LazyLock;
 
     /// The regex the hand-written reader replaced, with its classes made
     /// ASCII as the reader's are.
-    fn oracle(line: &str) -> Option<Vec<Option<String>>> {
-        static RE: OnceLock<Regex> = OnceLock::new();
-        let re = RE.get_or_init(|| {
-            Regex::new(
-            r"^([IWEF])([0-9][0-9])([0-9][0-9]) ([0-9][0-9]):([0-9][0-9]):([0-9][0-9])(?:\.([0-9]{1,9}))?[\t\n\x0B\x0C\r ]+([0-9]+) ([^ \]]+)\] ?",
-        )
-        .unwrap()
-        });
-        let c = re.captures(line)?;
-        let mut parts: Vec<_> = (1..=9).map(|i| c.get(i).map(|m| m.as_str())).collect();
-        parts.push(Some(&line[..c.get(0).unwrap().end()]));
-        Some(parts.into_iter().map(|p| p.map(String::from)).collect())
-    }
+    static ORACLE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^([IWEF])([0-9][0-9])([0-9][0-9]) ([0-9][0-9]):([0-9][0-9]):([0-9][0-9])(?:\.([0-9]{1,9}))?[\t\n\x0B\x0C\r ]+([0-9]+) ([^ \]]+)\] ?").unwrap()
+    });
 
     fn read(line: &str) -> Option<Vec<Option<String>>> {
         let h = header(line)?;
-        let parts = [
+        Some(owned(&[
             Some(&line[..1]),
             Some(h.month),
             Some(h.day),
-            Some(h.hour),
-            Some(h.minute),
-            Some(h.second),
-            h.fraction,
+            Some(h.clock.hour),
+            Some(h.clock.minute),
+            Some(h.clock.second),
+            h.clock.fraction,
             Some(h.thread),
             Some(h.source),
             Some(&line[..h.len]),
-        ];
-        Some(parts.into_iter().map(|p| p.map(String::from)).collect())
+        ]))
     }
 
     #[test]
     fn the_header_reader_agrees_with_the_regex() {
-        let (checked, headers) = crate::ingest::formats::header_check::agree(
+        let (checked, headers) = agree(
             &[
                 "k8s-windows-kubelet-klog/kubelet.log",
                 "lnav-test-logs/logfile_glog.0",
@@ -372,7 +333,7 @@ mod tests {
             ],
             64,
             read,
-            oracle,
+            |l: &str| captured(&ORACLE, l),
         );
         assert!(
             headers > 20_000 && checked > 100_000,

@@ -163,6 +163,73 @@ pub(crate) fn after_match<'l>(line: &'l str, header: &regex::Captures) -> &'l st
     &line[header.get(0).map_or(0, |m| m.end())..]
 }
 
+/// Reads a line header byte by byte (klog, BSD syslog): each step is
+/// `None` when the line does not have what it asks for there.
+pub(crate) struct HeaderBytes<'l> {
+    line: &'l str,
+}
+
+/// `hh:mm:ss[.fraction]`, as a header writes the time of day.
+pub(crate) struct Clock<'l> {
+    pub hour: &'l str,
+    pub minute: &'l str,
+    pub second: &'l str,
+    pub fraction: Option<&'l str>,
+}
+
+impl<'l> HeaderBytes<'l> {
+    pub fn new(line: &'l str) -> Self {
+        HeaderBytes { line }
+    }
+
+    /// Two ASCII digits at `at`.
+    pub fn digits(&self, at: usize) -> Option<&'l str> {
+        let d = self.line.as_bytes().get(at..at + 2)?;
+        d.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| &self.line[at..at + 2])
+    }
+
+    /// Whether the byte at `at` is `c`.
+    pub fn byte(&self, at: usize, c: u8) -> Option<()> {
+        (self.line.as_bytes().get(at) == Some(&c)).then_some(())
+    }
+
+    /// How many bytes from `from` on are `f`.
+    pub fn run(&self, from: usize, f: impl Fn(&u8) -> bool) -> usize {
+        let rest = self.line.as_bytes().get(from..).unwrap_or_default();
+        rest.iter().take_while(|c| f(c)).count()
+    }
+
+    /// The time of day at `at`, its fraction 1 to `max_fraction` ASCII
+    /// digits, and where it ends.
+    pub fn clock(&self, at: usize, max_fraction: usize) -> Option<(Clock<'l>, usize)> {
+        let hour = self.digits(at)?;
+        self.byte(at + 2, b':')?;
+        let minute = self.digits(at + 3)?;
+        self.byte(at + 5, b':')?;
+        let second = self.digits(at + 6)?;
+        let mut end = at + 8;
+        let fraction = if self.byte(end, b'.').is_some() {
+            let n = self.run(end + 1, u8::is_ascii_digit);
+            if !(1..=max_fraction).contains(&n) {
+                return None;
+            }
+            end += 1 + n;
+            Some(&self.line[end - n..end])
+        } else {
+            None
+        };
+        let clock = Clock {
+            hour,
+            minute,
+            second,
+            fraction,
+        };
+        Some((clock, end))
+    }
+}
+
 pub(crate) fn text_at(v: &Value, path: &[&str]) -> Option<String> {
     match crate::event::value_at(v, path)? {
         Value::String(s) if !s.is_empty() => Some(s.clone()),

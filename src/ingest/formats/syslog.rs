@@ -14,7 +14,7 @@
 //! A line with no `program[pid]:` tag is kept with the message whole and a
 //! diagnostic.
 
-use super::{after_match, auth, klog, Context, Out, Parser};
+use super::{after_match, auth, klog, Clock, Context, HeaderBytes, Out, Parser};
 use crate::event::{Event, Format, Location, Record};
 use crate::ingest::time::{civil_ns, fraction_nanos, month_number, parse_rfc3339, YearResolver};
 use regex::Regex;
@@ -28,10 +28,7 @@ struct Bsd<'l> {
     month: &'l str,
     /// Two characters, a space before a one-digit day.
     day: &'l str,
-    hour: &'l str,
-    minute: &'l str,
-    second: &'l str,
-    fraction: Option<&'l str>,
+    clock: Clock<'l>,
     /// Where the time starts (after `<pri>`) and where the host starts.
     time_at: usize,
     host_at: usize,
@@ -45,18 +42,11 @@ struct Bsd<'l> {
 /// Unicode digit); the host ends at any Unicode white space.
 fn bsd_header(line: &str) -> Option<Bsd<'_>> {
     let b = line.as_bytes();
-    let run = |from: usize, f: fn(&u8) -> bool| b[from..].iter().take_while(|c| f(c)).count();
-    let digits = |from: usize| {
-        let d = b.get(from..from + 2)?;
-        d.iter()
-            .all(u8::is_ascii_digit)
-            .then(|| &line[from..from + 2])
-    };
-    let at = |i: usize, c: u8| (b.get(i) == Some(&c)).then_some(());
+    let h = HeaderBytes::new(line);
     let mut i = 0;
-    let pri = if b.first() == Some(&b'<') {
-        let n = run(1, u8::is_ascii_digit);
-        at(n + 1, b'>').filter(|_| (1..=3).contains(&n))?;
+    let pri = if h.byte(0, b'<').is_some() {
+        let n = h.run(1, u8::is_ascii_digit);
+        h.byte(n + 1, b'>').filter(|_| (1..=3).contains(&n))?;
         i = n + 2;
         Some(&line[1..=n])
     } else {
@@ -67,29 +57,14 @@ fn bsd_header(line: &str) -> Option<Bsd<'_>> {
         m[0].is_ascii_uppercase() && m[1].is_ascii_lowercase() && m[2].is_ascii_lowercase()
     });
     let month = month.map(|_| &line[i..i + 3])?;
-    at(i + 3, b' ')?;
+    h.byte(i + 3, b' ')?;
     let day = b
         .get(i + 4..i + 6)
         .filter(|d| (d[0] == b' ' || d[0].is_ascii_digit()) && d[1].is_ascii_digit());
     let day = day.map(|_| &line[i + 4..i + 6])?;
-    at(i + 6, b' ')?;
-    let hour = digits(i + 7)?;
-    at(i + 9, b':')?;
-    let minute = digits(i + 10)?;
-    at(i + 12, b':')?;
-    let second = digits(i + 13)?;
-    i += 15;
-    let fraction = if b.get(i) == Some(&b'.') {
-        let n = run(i + 1, u8::is_ascii_digit);
-        if n == 0 {
-            return None;
-        }
-        i += 1 + n;
-        Some(&line[i - n..i])
-    } else {
-        None
-    };
-    let spaces = run(i, |c| *c == b' ');
+    h.byte(i + 6, b' ')?;
+    let (clock, mut i) = h.clock(i + 7, usize::MAX)?;
+    let spaces = h.run(i, |c| *c == b' ');
     if spaces == 0 {
         return None;
     }
@@ -104,17 +79,14 @@ fn bsd_header(line: &str) -> Option<Bsd<'_>> {
         return None;
     }
     i += host_len;
-    if b.get(i) == Some(&b' ') {
+    if h.byte(i, b' ').is_some() {
         i += 1;
     }
     Some(Bsd {
         pri,
         month,
         day,
-        hour,
-        minute,
-        second,
-        fraction,
+        clock,
         time_at,
         host_at,
         host: &line[host_at..host_at + host_len],
@@ -247,15 +219,16 @@ pub fn parse_line(
     } else if let Some(h) = bsd_header(line) {
         let month = month_number(h.month)?;
         let num = |s: &str| s.trim().parse::<u32>().unwrap_or(0);
-        let nanos = h.fraction.map_or(0, fraction_nanos);
+        let c = &h.clock;
+        let nanos = c.fraction.map_or(0, fraction_nanos);
         let ns = years.year_for(month).and_then(|y| {
             civil_ns(
                 y,
                 month,
                 num(h.day),
-                num(h.hour),
-                num(h.minute),
-                num(h.second),
+                num(c.hour),
+                num(c.minute),
+                num(c.second),
                 nanos,
             )
         });
@@ -406,43 +379,31 @@ impl Parser for SyslogParser {
 #[cfg(test)]
 mod tests {
     use super::{bsd_header, regex_tag, tag, usual_tag, Tag};
+    use crate::ingest::formats::header_check::{agree, captured, owned};
     use regex::Regex;
-    use std::sync::OnceLock;
+    use std::sync::LazyLock;
 
     /// The regex the hand-written reader replaced, its digits made ASCII as
     /// the reader's are.
-    fn oracle(line: &str) -> Option<Vec<Option<String>>> {
-        static RE: OnceLock<Regex> = OnceLock::new();
-        let re = RE.get_or_init(|| {
-            Regex::new(
-                r"^(?:<([0-9]{1,3})>)?([A-Z][a-z]{2}) ([ 0-9][0-9]) ([0-9][0-9]):([0-9][0-9]):([0-9][0-9])(?:\.([0-9]+))? +(\S+) ?",
-            )
-            .unwrap()
-        });
-        let c = re.captures(line)?;
-        let mut parts: Vec<_> = (1..=8).map(|i| c.get(i).map(|m| m.as_str())).collect();
-        parts.push(Some(
-            &line[c.get(2).unwrap().start()..c.get(8).unwrap().start()],
-        ));
-        parts.push(Some(&line[..c.get(0).unwrap().end()]));
-        Some(parts.into_iter().map(|p| p.map(String::from)).collect())
-    }
+    static ORACLE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(?:<([0-9]{1,3})>)?([A-Z][a-z]{2}) ([ 0-9][0-9]) ([0-9][0-9]):([0-9][0-9]):([0-9][0-9])(?:\.([0-9]+))? +(\S+) ?").unwrap()
+    });
 
+    /// The header's parts; month and host found by where the reader says
+    /// the time and the host start.
     fn read(line: &str) -> Option<Vec<Option<String>>> {
         let h = bsd_header(line)?;
-        let parts = [
+        Some(owned(&[
             h.pri,
-            Some(h.month),
+            Some(&line[h.time_at..h.time_at + 3]),
             Some(h.day),
-            Some(h.hour),
-            Some(h.minute),
-            Some(h.second),
-            h.fraction,
-            Some(h.host),
-            Some(&line[h.time_at..h.host_at]),
+            Some(h.clock.hour),
+            Some(h.clock.minute),
+            Some(h.clock.second),
+            h.clock.fraction,
+            Some(&line[h.host_at..h.host_at + h.host.len()]),
             Some(&line[..h.len]),
-        ];
-        Some(parts.into_iter().map(|p| p.map(String::from)).collect())
+        ]))
     }
 
     const SAMPLES: &[&str] = &[
@@ -459,7 +420,7 @@ mod tests {
 
     #[test]
     fn the_bsd_header_reader_agrees_with_the_regex() {
-        let (checked, headers) = crate::ingest::formats::header_check::agree(
+        let (checked, headers) = agree(
             SAMPLES,
             &[
                 "<13>Jan  5 03:04:05 host prog: pri and one-digit day",
@@ -474,7 +435,7 @@ mod tests {
             ],
             64,
             read,
-            oracle,
+            |l: &str| captured(&ORACLE, l),
         );
         assert!(
             headers > 4_000 && checked > 40_000,
@@ -502,7 +463,7 @@ mod tests {
             by_hand.set(by_hand.get() + usize::from(usual_tag(rest).is_some()));
             tag(rest).map(own)
         };
-        let (checked, tagged) = crate::ingest::formats::header_check::agree(
+        let (checked, tagged) = agree(
             SAMPLES,
             &[
                 "sshd[123]: pid",
