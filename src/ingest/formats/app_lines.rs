@@ -70,17 +70,16 @@ fn usual_coredns(m: &str) -> Option<CoreDnsParts<'_>> {
     let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let (port, rest) = rest.split_once(" - ")?;
     let (id, rest) = rest.split_once(" \"")?;
-    let f: Vec<&str> = rest.split(' ').collect();
-    let [qtype, class, name, proto, size, dnssec, bufsize, rcode, rflags, rsize, duration] = f[..]
-    else {
-        return None;
-    };
+    let mut fields = rest.split(' ');
+    let [qtype, class, name, proto, size, dnssec, bufsize, rcode, rflags, rsize, duration] =
+        std::array::from_fn(|_| fields.next().unwrap_or_default());
     let bufsize = bufsize.strip_suffix('"')?;
     let seconds = duration.strip_suffix('s')?;
     let timed = !seconds.is_empty() && seconds.bytes().all(|b| b.is_ascii_digit() || b == b'.');
-    (number(port) && number(id) && !qtype.is_empty() && number(size))
-        .then_some(())
-        .filter(|()| number(bufsize) && number(rsize) && timed)?;
+    let numbers = [port, id, size, bufsize, rsize].into_iter().all(number);
+    if fields.next().is_some() || qtype.is_empty() || !numbers || !timed {
+        return None;
+    }
     Some([
         client, port, id, qtype, class, name, proto, size, dnssec, bufsize, rcode, rflags, rsize,
         duration,
@@ -255,6 +254,7 @@ mod tests {
                 r#"[WARNING] 10.0.0.1:53 - 7 "A IN x. udp 1 false 512" NOERROR qr 1 0.5s   "#,
                 "[INFO] 10.0.0.1:53 - 7 \"A IN x.\tudp 1 false 512\" NOERROR qr 1 0.5s",
                 r#"[INFO] 1:2:3 - 4 - 5 "A IN x. udp 1 false 512" NOERROR qr 1 0.5s"#,
+                r#"[INFO] 10.0.0.1:53 - 7 "A IN x. udp 1 false 512" NOERROR qr 1 0.5s 0.5s"#,
                 r#"[INFO] plugin/kubernetes: pkg/mod/k8s.io/client-go: watch of *v1.Namespace ended"#,
             ],
             200,
