@@ -444,14 +444,15 @@ mod tests {
         assert!(bsd_header("Jan 1٣ 03:04:05 host prog: Arabic-Indic digit").is_none());
     }
 
-    /// The program tags after the headers of the shared samples, and
-    /// crafted ones, cut and varied: read by hand where the tag has the
-    /// usual shape and by the regex otherwise, they agree with the regex
-    /// alone; the hand-written path reads most.
     fn after_header(l: &str) -> &str {
         bsd_header(l).map_or(l, |h| &l[h.len..])
     }
 
+    /// The program tags after the headers of the shared samples, and
+    /// crafted ones, cut and varied: read by hand where the tag has the
+    /// usual shape and by the regex otherwise, they agree with the regex
+    /// alone; the hand-written path reads more than four in five of the
+    /// tags.
     #[test]
     fn the_tag_reader_agrees_with_the_regex() {
         type Owned = (String, Option<String>, String);
@@ -483,8 +484,8 @@ mod tests {
         );
         assert!(tagged > 4_000 && checked > 40_000, "{tagged} of {checked}");
         assert!(
-            by_hand.get() * 10 > checked * 8,
-            "{} of {checked}",
+            by_hand.get() * 10 > tagged * 8,
+            "{} of {tagged}",
             by_hand.get()
         );
     }
