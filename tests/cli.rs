@@ -3,6 +3,9 @@
 //! --format, --min-level, --since/--until, the time of analysis, and the
 //! rules subcommands.
 
+mod ingest_common;
+
+use ingest_common::tar_header;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -320,16 +323,40 @@ fn the_report_is_byte_identical_apart_from_the_time_of_analysis() {
 }
 
 /// Reading on one thread and detecting on another must not change a
-/// byte: correlations and incidents see the records in the same order.
+/// byte: correlations and incidents see the records in the same order, and
+/// each input and archive member keeps its own summary.
 #[test]
 fn one_and_two_threads_give_the_same_report() {
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
     let shared = shared.display().to_string();
+    // Archives: members with records, without, and an archive's own
+    // summary; and a tar of two logs whose integrity checks differ.
+    let own = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ingest/own");
+    let mut tar = Vec::new();
+    for (name, file) in [
+        ("node/auth.log", own.join("auth.log")),
+        (
+            "api/audit.log",
+            Path::new(case()).join("kube-apiserver/audit.log"),
+        ),
+    ] {
+        let mut bytes = std::fs::read(file).unwrap();
+        tar.extend(tar_header(name, bytes.len() as u64));
+        bytes.resize(bytes.len().div_ceil(512) * 512, 0);
+        tar.extend(bytes);
+    }
+    tar.extend([0u8; 1024]);
+    let two_logs = tmp().join("two-logs.tar");
+    std::fs::write(&two_logs, tar).unwrap();
+    let own = own.display().to_string();
+    let two_logs = two_logs.display().to_string();
     let scan = |threads: &str| -> Output {
         spoor(&[
             "scan",
             case(),
             &shared,
+            &own,
+            &two_logs,
             "--year",
             YEAR,
             "--format",
@@ -344,7 +371,20 @@ fn one_and_two_threads_give_the_same_report() {
     let two = scan("2");
     assert_eq!(code(&one), code(&two), "{}", stderr(&two));
     let report: Value = serde_json::from_slice(&one.stdout).unwrap();
-    assert!(report["inputs"].as_array().unwrap().len() > 20);
+    let inputs = report["inputs"].as_array().unwrap();
+    assert!(inputs.len() > 20);
+    let member = |name: &str| {
+        inputs
+            .iter()
+            .find(|i| i["path"].as_str().unwrap().ends_with(name))
+            .unwrap_or_else(|| panic!("no input {name}"))
+    };
+    let integrity = |name: &str| &member(name)["integrity"];
+    assert!(integrity("streamed.zip!stream/audit.log")["audit_coverage"].is_object());
+    assert!(integrity("two-logs.tar!api/audit.log")["audit_coverage"].is_object());
+    assert!(integrity("two-logs.tar!api/audit.log")["typical_interval_ms"].is_u64());
+    assert_eq!(integrity("two-logs.tar!node/auth.log")["out_of_order"], 1);
+    assert!(integrity("two-logs.tar!node/auth.log")["audit_coverage"].is_null());
     assert!(!report["findings"].as_array().unwrap().is_empty());
     assert!(
         stdout(&one) == stdout(&two),

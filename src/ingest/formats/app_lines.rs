@@ -120,26 +120,27 @@ fn insert(record: &mut Record, key: &str, value: Value) {
 }
 
 fn coredns(record: &mut Record) {
-    let Some(c) = record.event.message.as_deref().and_then(coredns_parts) else {
+    let Some(parts) = record.event.message.as_deref().and_then(coredns_parts) else {
         return;
     };
-    let g = |i: usize| c[i - 1].to_string();
-    let (client, port, name, qtype, proto, rcode) = (g(1), g(2), g(6), g(4), g(7), g(11));
+    let [client, port, id, qtype, class, name, proto, size, dnssec_ok, bufsize, rcode, rflags, rsize, duration] =
+        parts;
+    let number = |s: &str| s.parse::<u64>().ok();
     let fields = json!({
-        "client_ip": client, "client_port": port.parse::<u64>().ok(), "id": g(3), "type": qtype,
-        "class": g(5), "name": name, "proto": proto, "size": g(8).parse::<u64>().ok(),
-        "do": g(9) == "true", "bufsize": g(10).parse::<u64>().ok(), "rcode": rcode,
-        "rflags": g(12), "rsize": g(13).parse::<u64>().ok(), "duration": g(14),
+        "client_ip": client, "client_port": number(port), "id": id, "type": qtype,
+        "class": class, "name": name, "proto": proto, "size": number(size),
+        "do": dnssec_ok == "true", "bufsize": number(bufsize), "rcode": rcode,
+        "rflags": rflags, "rsize": number(rsize), "duration": duration,
     });
     let net = Network {
-        protocol: Some(proto),
+        protocol: Some(proto.to_string()),
         src_port: port.parse().ok(),
         ..Default::default()
     }
-    .with_query(&name, Some(&qtype));
+    .with_query(name, Some(qtype));
+    record.event.source_ips = vec![client.to_string()];
+    record.event.action = Some(rcode.to_string());
     record.event.object_name = net.query.clone();
-    record.event.source_ips = vec![client];
-    record.event.action = Some(rcode);
     record.event.network = Some(Box::new(net));
     record.format = Format::CoreDns;
     insert(record, "coredns", fields);
@@ -278,11 +279,24 @@ mod tests {
             r#"[INFO] 10.244.1.5:52311 - 4242 "A IN Example.COM. udp 29 false 512" NOERROR qr,rd,ra 100 0.000112s"#,
         );
         assert_eq!(r.format, Format::CoreDns);
-        let n = r.event.network.unwrap();
+        let n = r.event.network.as_deref().unwrap();
         assert_eq!(n.query.as_deref(), Some("example.com"));
         assert_eq!(n.query_domain.as_deref(), Some("example.com"));
         assert_eq!(r.event.source_ips, vec!["10.244.1.5"]);
-        assert_eq!(r.fields["coredns"]["rcode"], "NOERROR");
+        assert_eq!(r.event.action.as_deref(), Some("NOERROR"));
+        assert_eq!(
+            (n.protocol.as_deref(), n.src_port),
+            (Some("udp"), Some(52311))
+        );
+        assert_eq!(
+            r.fields["coredns"],
+            json!({
+                "client_ip": "10.244.1.5", "client_port": 52311, "id": "4242", "type": "A",
+                "class": "IN", "name": "Example.COM.", "proto": "udp", "size": 29,
+                "do": false, "bufsize": 512, "rcode": "NOERROR", "rflags": "qr,rd,ra",
+                "rsize": 100, "duration": "0.000112s",
+            })
+        );
         let v6 = record(
             r#"[INFO] [::1]:50759 - 29008 "AAAA IN x.svc. tcp 44 true 4096" NXDOMAIN qr,aa 111 0.000085s"#,
         );
