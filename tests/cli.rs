@@ -5,7 +5,7 @@
 
 mod ingest_common;
 
-use ingest_common::tar_header;
+use ingest_common::tar;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -332,22 +332,18 @@ fn one_and_two_threads_give_the_same_report() {
     // Archives: members with records, without, and an archive's own
     // summary; and a tar of two logs whose integrity checks differ.
     let own = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ingest/own");
-    let mut tar = Vec::new();
-    for (name, file) in [
-        ("node/auth.log", own.join("auth.log")),
+    let two_logs_tar = tar([
+        (
+            "node/auth.log",
+            std::fs::read(own.join("auth.log")).unwrap(),
+        ),
         (
             "api/audit.log",
-            Path::new(case()).join("kube-apiserver/audit.log"),
+            std::fs::read(Path::new(case()).join("kube-apiserver/audit.log")).unwrap(),
         ),
-    ] {
-        let mut bytes = std::fs::read(file).unwrap();
-        tar.extend(tar_header(name, bytes.len() as u64));
-        bytes.resize(bytes.len().div_ceil(512) * 512, 0);
-        tar.extend(bytes);
-    }
-    tar.extend([0u8; 1024]);
+    ]);
     let two_logs = tmp().join("two-logs.tar");
-    std::fs::write(&two_logs, tar).unwrap();
+    std::fs::write(&two_logs, two_logs_tar).unwrap();
     let own = own.display().to_string();
     let two_logs = two_logs.display().to_string();
     let scan = |threads: &str| -> Output {

@@ -9,7 +9,7 @@
 
 mod ingest_common;
 
-use ingest_common::{fingerprint, run_cuts, tar_header, Run};
+use ingest_common::{fingerprint, run_cuts, tar, tar_header, Run};
 use serde_json::{json, Value};
 use spoor::analysis::Analysis;
 use spoor::detect::{Detector, RuleSource};
@@ -294,14 +294,7 @@ fn archive_members_past_the_limit_are_counted_not_read() {
         archive_members: 10,
         ..Limits::default()
     };
-    let mut tar = Vec::new();
-    for n in 0..30 {
-        tar.extend(tar_header(&format!("m{n}.log"), LINE.len() as u64));
-        let mut body = LINE.as_bytes().to_vec();
-        body.resize(512, 0);
-        tar.extend(body);
-    }
-    tar.extend([0u8; 1024]);
+    let tar = tar((0..30).map(|n| (format!("m{n}.log"), LINE)));
     let inputs = read_stream("many.tar", limits, [tar]);
     assert_eq!(inputs.len(), 11, "10 members and the archive's own entry");
     let archive = inputs.last().unwrap();

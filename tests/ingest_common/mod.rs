@@ -106,3 +106,17 @@ pub fn tar_header(name: &str, size: u64) -> Vec<u8> {
     h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
     h
 }
+
+/// A ustar archive of `members` (name, bytes): each header, the bytes
+/// padded to a 512-byte block, and the two zero blocks that end it.
+pub fn tar<N: AsRef<str>, B: AsRef<[u8]>>(members: impl IntoIterator<Item = (N, B)>) -> Vec<u8> {
+    let mut tar = Vec::new();
+    for (name, bytes) in members {
+        let bytes = bytes.as_ref();
+        tar.extend(tar_header(name.as_ref(), bytes.len() as u64));
+        tar.extend(bytes);
+        tar.resize(tar.len().div_ceil(512) * 512, 0);
+    }
+    tar.extend([0u8; 1024]);
+    tar
+}
