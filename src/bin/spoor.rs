@@ -535,7 +535,8 @@ fn read_files(
 }
 
 /// Two cores: a thread reads and parses the files (each with its own
-/// [`Source`]) and hands the records over [`BATCH`] at a time; both
+/// [`Source`]) and hands the records over in small batches
+/// ([`BATCH_BYTES`]); both
 /// threads run the rules over them (whichever is free takes the next
 /// record), and this thread correlates them in the same order, so the
 /// report is the same as with one thread. A third thread hashes the files
@@ -547,7 +548,7 @@ fn read_on_a_thread(
 ) -> Result<(), String> {
     let lanes = analysis.lanes();
     // A few batches in flight keep both threads busy with bounded memory.
-    let (send, receive) = std::sync::mpsc::sync_channel::<Read>(8);
+    let (send, receive) = std::sync::mpsc::sync_channel::<Read>(IN_FLIGHT);
     // Taken records go back to be freed by the thread that allocated them:
     // cheaper for the allocator, and it evens the load of the two threads.
     let (give_back, taken) = std::sync::mpsc::channel::<Read>();
@@ -556,6 +557,7 @@ fn read_on_a_thread(
             let (to_hash, digests) = hash_on_a_thread(scope);
             let mut source: Option<Source> = None;
             let mut records = Vec::new();
+            let mut batch_bytes = 0;
             // A send fails only when the receiver has gone (it stopped).
             // Batches handed over that still have records no thread claimed.
             let mut open: VecDeque<Arc<Batch>> = VecDeque::new();
@@ -581,8 +583,10 @@ fn read_on_a_thread(
                     let _ = to_hash.send(Some(bytes.to_vec()));
                     if let Some(s) = source.as_mut() {
                         s.push(bytes, &mut |r, member| {
+                            batch_bytes += r.location.len;
                             records.push((r, member));
-                            if records.len() == BATCH {
+                            if batch_bytes >= BATCH_BYTES || records.len() == BATCH_RECORDS {
+                                batch_bytes = 0;
                                 hand_over(std::mem::take(&mut records));
                             }
                         });
@@ -596,6 +600,7 @@ fn read_on_a_thread(
                         let digest = digests.recv().unwrap_or_default();
                         spoor::ingest::fill_digest(&mut summaries, &path, &digest);
                         if !records.is_empty() {
+                            batch_bytes = 0;
                             hand_over(std::mem::take(&mut records));
                         }
                         let _ = send.send(Read::Closed(summaries));
@@ -641,11 +646,20 @@ fn hash_on_a_thread<'scope>(
     (to_hash, digests)
 }
 
-/// Records per batch handed between the two threads: enough to make the
-/// hand-over cheap, few enough for the reading thread to help with the
-/// oldest batch soon (256 to 1024 measured best; 16 and 4096 were 20 %
-/// slower).
-const BATCH: usize = 256;
+/// A batch handed between the two threads ends after this many bytes of
+/// the records' lines: a parsed record is several times its line, and a
+/// record is cheap to evaluate and to free only while it is still in the
+/// core's cache (1 MiB of L2 here). Batches of 256 audit records (~1 MiB
+/// of lines) made two threads spend 1.6× the CPU of one; 64 KiB batches,
+/// 1.1× (docs/performance.md, session 13).
+const BATCH_BYTES: u64 = 64 << 10;
+/// ... or after this many records, so that batches of short lines stay
+/// cheap to hand over (64-record batches cost a mixed case of container
+/// and node logs 15 %).
+const BATCH_RECORDS: usize = 256;
+/// Batches queued between the threads: with the batch being analysed
+/// and those waiting to be freed, what both threads touch stays small.
+const IN_FLIGHT: usize = 4;
 /// Batches the reading thread reads ahead of the analysing thread before
 /// it helps evaluate them.
 const AHEAD: usize = 2;
