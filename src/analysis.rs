@@ -80,7 +80,7 @@ pub enum Read {
     Closed(Vec<InputSummary>),
 }
 
-/// Records read in a row (a few hundred), each with the ordinal of its archive member
+/// Records read in a row (tens to a few hundred), each with the ordinal of its archive member
 /// (0 for a plain input), and their rule matches. Any thread holding the
 /// batch can evaluate its records ([`Batch::evaluate`]): the rules are most
 /// of the work and need no order, so the reading thread and the analysing

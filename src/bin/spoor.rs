@@ -649,7 +649,7 @@ fn hash_on_a_thread<'scope>(
 /// A batch handed between the two threads ends after this many bytes of
 /// the records' lines: a parsed record is several times its line, and a
 /// record is cheap to evaluate and to free only while it is still in the
-/// core's cache (1 MiB of L2 here). Batches of 256 audit records (~1 MiB
+/// core's cache (1 MiB of L2 here). Batches of 256 audit records (~220 KiB
 /// of lines) made two threads spend 1.6× the CPU of one; 64 KiB batches,
 /// 1.1× (docs/performance.md, session 13).
 const BATCH_BYTES: u64 = 64 << 10;
