@@ -535,9 +535,8 @@ fn read_files(
 }
 
 /// Two cores: a thread reads and parses the files (each with its own
-/// [`Source`]) and hands the records over in small batches
-/// ([`BATCH_BYTES`]); both
-/// threads run the rules over them (whichever is free takes the next
+/// [`Source`]) and hands the records over in small batches ([`NextBatch`]);
+/// both threads run the rules over them (whichever is free takes the next
 /// record), and this thread correlates them in the same order, so the
 /// report is the same as with one thread. A third thread hashes the files
 /// ([`hash_on_a_thread`]).
@@ -556,8 +555,7 @@ fn read_on_a_thread(
         let reader = scope.spawn(move || {
             let (to_hash, digests) = hash_on_a_thread(scope);
             let mut source: Option<Source> = None;
-            let mut records = Vec::new();
-            let mut batch_bytes = 0;
+            let mut next = NextBatch::default();
             // A send fails only when the receiver has gone (it stopped).
             // Batches handed over that still have records no thread claimed.
             let mut open: VecDeque<Arc<Batch>> = VecDeque::new();
@@ -583,11 +581,8 @@ fn read_on_a_thread(
                     let _ = to_hash.send(Some(bytes.to_vec()));
                     if let Some(s) = source.as_mut() {
                         s.push(bytes, &mut |r, member| {
-                            batch_bytes += r.location.len;
-                            records.push((r, member));
-                            if batch_bytes >= BATCH_BYTES || records.len() == BATCH_RECORDS {
-                                batch_bytes = 0;
-                                hand_over(std::mem::take(&mut records));
+                            if next.push(r, member) {
+                                hand_over(next.take());
                             }
                         });
                     }
@@ -595,13 +590,16 @@ fn read_on_a_thread(
                 Feed::Close => {
                     if let Some(s) = source.take() {
                         let path = s.path().to_string();
-                        let mut summaries = s.finish(&mut |r, m| records.push((r, m)));
+                        let mut summaries = s.finish(&mut |r, member| {
+                            if next.push(r, member) {
+                                hand_over(next.take());
+                            }
+                        });
                         let _ = to_hash.send(None);
                         let digest = digests.recv().unwrap_or_default();
                         spoor::ingest::fill_digest(&mut summaries, &path, &digest);
-                        if !records.is_empty() {
-                            batch_bytes = 0;
-                            hand_over(std::mem::take(&mut records));
+                        if !next.records.is_empty() {
+                            hand_over(next.take());
                         }
                         let _ = send.send(Read::Closed(summaries));
                     }
@@ -644,6 +642,29 @@ fn hash_on_a_thread<'scope>(
         }
     });
     (to_hash, digests)
+}
+
+/// The records read since the last hand-over, and the bytes of their lines.
+#[derive(Default)]
+struct NextBatch {
+    records: Vec<(Record, u32)>,
+    bytes: u64,
+}
+
+impl NextBatch {
+    /// Adds a record; true once the batch is full ([`BATCH_BYTES`] or
+    /// [`BATCH_RECORDS`]).
+    fn push(&mut self, record: Record, member: u32) -> bool {
+        self.bytes += record.location.len;
+        self.records.push((record, member));
+        self.bytes >= BATCH_BYTES || self.records.len() == BATCH_RECORDS
+    }
+
+    /// The records so far, leaving the batch empty.
+    fn take(&mut self) -> Vec<(Record, u32)> {
+        self.bytes = 0;
+        std::mem::take(&mut self.records)
+    }
 }
 
 /// A batch handed between the two threads ends after this many bytes of
