@@ -8,6 +8,7 @@ use crate::correlate::Correlator;
 use crate::detect::{Detector, Finding, Lanes, RuleFailure, RuleInfo, RuleSource};
 use crate::event::{Format, Record};
 use crate::ingest::archive::Source;
+use crate::ingest::formats::Unit;
 use crate::ingest::time::YearResolver;
 use crate::ingest::InputSummary;
 use crate::report::{Filter, RuleDoc};
@@ -18,6 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::ThreadId;
 
 /// Counts over all events of a case, for the overview.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -80,49 +82,89 @@ pub enum Read {
     Closed(Vec<InputSummary>),
 }
 
-/// Records read in a row (tens to a few hundred), each with the ordinal of its archive member
-/// (0 for a plain input), and their rule matches. Any thread holding the
-/// batch can evaluate its records ([`Batch::evaluate`]): the rules are most
+/// Records read in a row (tens to a few hundred), each with the ordinal of
+/// its archive member (0 for a plain input), and their rule matches. Any
+/// thread holding the batch can take its records ([`Batch::evaluate`]):
+/// building those read as [`Unit::Later`] and running the rules are most
 /// of the work and need no order, so the reading thread and the analysing
 /// thread share them record by record, and the analysis then takes the
-/// matches in order.
+/// records and their matches in order.
 pub struct Batch {
-    records: Vec<(Record, u32)>,
-    /// The next record no thread has claimed yet.
+    items: Vec<Item>,
+    /// The next item no thread has claimed yet.
     next: AtomicUsize,
-    /// Set once per record by the thread that claimed it; `None` if the
-    /// rules panicked on it. Behind a mutex so the analysis can take the
-    /// matches out instead of cloning them (most records match a
-    /// correlation-only rule).
-    matches: Vec<OnceLock<Option<Mutex<Vec<EvaluationResult>>>>>,
+}
+
+/// One record of a [`Batch`].
+struct Item {
+    member: u32,
+    /// For the message when building or evaluating the record panicked.
+    line: u64,
+    /// As read; taken by the thread that claims the item.
+    unit: Mutex<Option<Unit>>,
+    /// Set once by the thread that claimed the item; `None` if that
+    /// panicked.
+    done: OnceLock<Option<Done>>,
+}
+
+/// An item built and evaluated.
+struct Done {
+    /// Behind a mutex so the thread that built it can free it (see
+    /// [`Analysis::take_read`]).
+    record: Mutex<Option<Record>>,
+    /// Behind a mutex so the analysis can take them out instead of cloning
+    /// them (most records match a correlation-only rule).
+    matches: Mutex<Vec<EvaluationResult>>,
+    /// The thread that built a record read as [`Unit::Later`].
+    built_by: Option<ThreadId>,
 }
 
 impl Batch {
-    pub fn new(records: Vec<(Record, u32)>) -> Self {
-        let matches = records.iter().map(|_| OnceLock::new()).collect();
+    pub fn new(units: Vec<(Unit, u32)>) -> Self {
+        let items = units
+            .into_iter()
+            .map(|(unit, member)| Item {
+                member,
+                line: unit.location().line,
+                unit: Mutex::new(Some(unit)),
+                done: OnceLock::new(),
+            })
+            .collect();
         Batch {
-            records,
+            items,
             next: AtomicUsize::new(0),
-            matches,
         }
     }
 
-    /// Whether every record is claimed by a thread evaluating it.
+    /// Whether every item is claimed by a thread taking it.
     pub fn claimed(&self) -> bool {
-        self.next.load(Ordering::Relaxed) >= self.records.len()
+        self.next.load(Ordering::Relaxed) >= self.items.len()
     }
 
-    /// Evaluates unclaimed records until every record is claimed.
+    /// Builds and evaluates unclaimed records until every item is claimed.
     pub fn evaluate(&self, lanes: &Lanes) {
+        let me = std::thread::current().id();
         loop {
             let i = self.next.fetch_add(1, Ordering::Relaxed);
-            let Some((record, _)) = self.records.get(i) else {
+            let Some(item) = self.items.get(i) else {
                 return;
             };
+            let unit = item.unit.lock().unwrap_or_else(|e| e.into_inner()).take();
             // A panic must still fill the slot, or the analysing thread
             // would wait for it forever; it panics in its turn instead.
-            let matches = panic::catch_unwind(AssertUnwindSafe(|| lanes.evaluate(record)));
-            let _ = self.matches[i].set(matches.ok().map(Mutex::new));
+            let done = panic::catch_unwind(AssertUnwindSafe(|| {
+                let unit = unit?;
+                // A record read built was allocated by the reading thread.
+                let built_by = matches!(unit, Unit::Later(_)).then_some(me);
+                let record = unit.build();
+                let matches = lanes.evaluate(&record);
+                Some(Done {
+                    record: Mutex::new(Some(record)),
+                    matches: Mutex::new(matches),
+                    built_by,
+                })
+            }));
+            let _ = item.done.set(done.ok().flatten());
         }
     }
 }
@@ -283,13 +325,23 @@ impl Analysis {
         match read {
             Read::Records(batch) => {
                 batch.evaluate(&self.lanes());
-                for ((record, member), matches) in batch.records.iter().zip(&batch.matches) {
-                    let Some(matches) = matches.wait() else {
-                        panic!("the rules failed on line {}", record.location.line);
+                let me = std::thread::current().id();
+                for item in &batch.items {
+                    let failed = || panic!("reading or the rules failed on line {}", item.line);
+                    let Some(done) = item.done.wait() else {
+                        failed()
                     };
-                    let matches =
-                        std::mem::take(&mut *matches.lock().unwrap_or_else(|e| e.into_inner()));
-                    self.take_matched(record, base + member, matches);
+                    let mut record = done.record.lock().unwrap_or_else(|e| e.into_inner());
+                    let Some(r) = record.as_ref() else { failed() };
+                    let matches = std::mem::take(
+                        &mut *done.matches.lock().unwrap_or_else(|e| e.into_inner()),
+                    );
+                    self.take_matched(r, base + item.member, matches);
+                    // Freed by the thread that built it, while it is in
+                    // this core's cache; the others go back with the batch.
+                    if done.built_by == Some(me) {
+                        *record = None;
+                    }
                 }
             }
             Read::Closed(summaries) => self.inputs.extend(summaries.iter().cloned()),

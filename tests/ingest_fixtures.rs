@@ -7,6 +7,9 @@
 mod ingest_common;
 
 use ingest_common::*;
+use spoor::ingest::archive::Source;
+use spoor::ingest::formats::Unit;
+use spoor::ingest::time::YearResolver;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -141,4 +144,47 @@ fn folder_matches_goldens(folder: &str) {
     }
     assert!(!files(&dir).is_empty(), "{folder}: no fixtures");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Records built later ([`Unit::Later`], for the thread that analyses
+/// them) are known in order by where they lie and by their time: once
+/// built, they must say the same, and be the records read built. Every
+/// shared sample and fixture, read both ways.
+#[test]
+fn records_built_later_are_where_and_when_they_said() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ingest");
+    let mut later = 0;
+    for dir in [data_dir(), fixtures] {
+        for rel in files(&dir) {
+            let name = rel.to_string_lossy().replace('\\', "/");
+            let bytes = std::fs::read(dir.join(&rel)).unwrap();
+            let mut src = Source::new(&name, None, YearResolver::default());
+            let mut units = Vec::new();
+            src.push_units(&bytes, &mut |u, m| units.push((m, u)));
+            let inputs = src.finish_units(&mut |u, m| units.push((m, u)));
+            let records = units
+                .into_iter()
+                .map(|(m, unit)| {
+                    let known = match &unit {
+                        Unit::Later(l) => Some((l.location, l.time_ns)),
+                        Unit::Built(_) => None,
+                    };
+                    let record = unit.build();
+                    if let Some((location, time_ns)) = known {
+                        later += 1;
+                        assert_eq!(location, record.location, "{name}");
+                        assert_eq!(time_ns, record.event.time_ns, "{name}");
+                    }
+                    (m, record)
+                })
+                .collect();
+            let read_built = run(&name, &bytes);
+            assert_eq!(
+                fingerprint(&Run { records, inputs }),
+                fingerprint(&read_built),
+                "{name}"
+            );
+        }
+    }
+    assert!(later > 10_000, "only {later} records built later");
 }

@@ -6,8 +6,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use sha2::{Digest, Sha256};
 use spoor::analysis::{Analysis, Batch, Read};
 use spoor::detect::{self, RuleSource};
-use spoor::event::{Format, Record};
+use spoor::event::Format;
 use spoor::ingest::archive::Source;
+use spoor::ingest::formats::Unit;
 use spoor::ingest::time::{format_rfc3339, parse_rfc3339, YearResolver};
 use spoor::report::{
     render, rule_docs, ExportFormat, ExportOptions, Filter, Level, NavigatorScore, Report,
@@ -559,8 +560,8 @@ fn read_on_a_thread(
             // A send fails only when the receiver has gone (it stopped).
             // Batches handed over that still have records no thread claimed.
             let mut open: VecDeque<Arc<Batch>> = VecDeque::new();
-            let mut hand_over = |records: Vec<(Record, u32)>| {
-                let batch = Arc::new(Batch::new(records));
+            let mut hand_over = |units: Vec<(Unit, u32)>| {
+                let batch = Arc::new(Batch::new(units));
                 let _ = send.send(Read::Records(Arc::clone(&batch)));
                 open.push_back(batch);
                 open.retain(|b| !b.claimed());
@@ -580,8 +581,8 @@ fn read_on_a_thread(
                 Feed::Chunk(bytes) => {
                     let _ = to_hash.send(Some(bytes.to_vec()));
                     if let Some(s) = source.as_mut() {
-                        s.push(bytes, &mut |r, member| {
-                            if next.push(r, member) {
+                        s.push_units(bytes, &mut |unit, member| {
+                            if next.push(unit, member) {
                                 hand_over(next.take());
                             }
                         });
@@ -590,15 +591,15 @@ fn read_on_a_thread(
                 Feed::Close => {
                     if let Some(s) = source.take() {
                         let path = s.path().to_string();
-                        let mut summaries = s.finish(&mut |r, member| {
-                            if next.push(r, member) {
+                        let mut summaries = s.finish_units(&mut |unit, member| {
+                            if next.push(unit, member) {
                                 hand_over(next.take());
                             }
                         });
                         let _ = to_hash.send(None);
                         let digest = digests.recv().unwrap_or_default();
                         spoor::ingest::fill_digest(&mut summaries, &path, &digest);
-                        if !next.records.is_empty() {
+                        if !next.units.is_empty() {
                             hand_over(next.take());
                         }
                         let _ = send.send(Read::Closed(summaries));
@@ -647,23 +648,23 @@ fn hash_on_a_thread<'scope>(
 /// The records read since the last hand-over, and the bytes of their lines.
 #[derive(Default)]
 struct NextBatch {
-    records: Vec<(Record, u32)>,
+    units: Vec<(Unit, u32)>,
     bytes: u64,
 }
 
 impl NextBatch {
     /// Adds a record; true once the batch is full ([`BATCH_BYTES`] or
     /// [`BATCH_RECORDS`]).
-    fn push(&mut self, record: Record, member: u32) -> bool {
-        self.bytes += record.location.len;
-        self.records.push((record, member));
-        self.bytes >= BATCH_BYTES || self.records.len() == BATCH_RECORDS
+    fn push(&mut self, unit: Unit, member: u32) -> bool {
+        self.bytes += unit.location().len;
+        self.units.push((unit, member));
+        self.bytes >= BATCH_BYTES || self.units.len() == BATCH_RECORDS
     }
 
     /// The records so far, leaving the batch empty.
-    fn take(&mut self) -> Vec<(Record, u32)> {
+    fn take(&mut self) -> Vec<(Unit, u32)> {
         self.bytes = 0;
-        std::mem::take(&mut self.records)
+        std::mem::take(&mut self.units)
     }
 }
 

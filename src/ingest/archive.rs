@@ -18,6 +18,7 @@
 //! stops at the central directory.
 
 use super::decode::{human_bytes, inflate_stepwise, GzipEnd, Inflater, GZIP_STEP};
+use super::formats::Unit;
 use super::limits::Limits;
 use super::{Diagnostic, InputReader, InputSummary};
 use crate::event::{Format, Record};
@@ -360,7 +361,7 @@ impl Settings {
 struct Feed<'a> {
     settings: &'a Settings,
     readers: &'a mut Readers,
-    sink: &'a mut dyn FnMut(Record, u32),
+    sink: &'a mut dyn FnMut(Unit, u32),
 }
 
 impl Members for Feed<'_> {
@@ -372,7 +373,7 @@ impl Members for Feed<'_> {
         let ordinal = self.readers.members.len() as u32;
         let sink = &mut *self.sink;
         if let Some(m) = self.readers.member.as_mut() {
-            m.push(bytes, &mut |rec| sink(rec, ordinal));
+            m.push_units(bytes, &mut |unit| sink(unit, ordinal));
         }
     }
 
@@ -380,7 +381,7 @@ impl Members for Feed<'_> {
         let ordinal = self.readers.members.len() as u32;
         let sink = &mut *self.sink;
         if let Some(m) = self.readers.member.take() {
-            let summary = m.finish(&mut |rec| sink(rec, ordinal));
+            let summary = m.finish_units(&mut |unit| sink(unit, ordinal));
             self.readers.members.push(summary);
         }
     }
@@ -437,6 +438,12 @@ impl Source {
     /// Feeds raw bytes; records go to `sink` with the ordinal of the member
     /// (0 for a plain input) they come from.
     pub fn push(&mut self, chunk: &[u8], sink: &mut dyn FnMut(Record, u32)) {
+        self.push_units(chunk, &mut |unit, member| sink(unit.build(), member));
+    }
+
+    /// [`Source::push`], with records that are built later left so
+    /// ([`Unit::Later`]), for the thread that analyses them.
+    pub fn push_units(&mut self, chunk: &[u8], sink: &mut dyn FnMut(Unit, u32)) {
         // The archive's own hash; a plain input's reader hashes its bytes
         // itself, so they are not hashed twice.
         if self.settings.hashed && !self.unpacker.is_plain() {
@@ -453,7 +460,12 @@ impl Source {
 
     /// Ends the input: the summaries of what it held (one for a plain
     /// input; one per member, plus the archive's own when it had problems).
-    pub fn finish(mut self, sink: &mut dyn FnMut(Record, u32)) -> Vec<InputSummary> {
+    pub fn finish(self, sink: &mut dyn FnMut(Record, u32)) -> Vec<InputSummary> {
+        self.finish_units(&mut |unit, member| sink(unit.build(), member))
+    }
+
+    /// [`Source::finish`] for [`Source::push_units`].
+    pub fn finish_units(mut self, sink: &mut dyn FnMut(Unit, u32)) -> Vec<InputSummary> {
         let mut feed = Feed {
             settings: &self.settings,
             readers: &mut self.readers,

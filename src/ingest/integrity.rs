@@ -20,7 +20,9 @@
 //!   events are ordered by `stageTimestamp` and compared only with the
 //!   previous event of the same stage (a `ResponseComplete` of a long watch
 //!   legitimately follows later `RequestReceived` events); other formats
-//!   compare the event time with the previous record of the same format.
+//!   compare the event time with the previous record of the same stream:
+//!   the records of one format (a container line read as a CoreDNS query
+//!   or an ingress request stays in its container log's stream).
 //!   One displaced record counts once (a swap of two neighbours counts 1).
 //!   A stream read newest-first (Loki's query API and `logcli` return
 //!   entries backwards by default) is recognised when most of its steps go
@@ -36,7 +38,7 @@
 //!   at which audit level, and warnings derived from it (sensitive
 //!   resources logged without bodies, activity absent altogether).
 
-use crate::event::{str_at, Record};
+use crate::event::{str_at, Format, Record};
 use crate::ingest::time::{format_rfc3339, parse_rfc3339};
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
@@ -177,14 +179,27 @@ fn hash64(parts: &[&str]) -> u64 {
 
 impl IntegrityTracker {
     pub fn observe(&mut self, record: &Record) {
-        if let Some(t) = record.event.time_ns {
+        if record.format.is_audit() {
+            self.count_time(record.event.time_ns);
+            self.audit(record);
+        } else {
+            self.observe_line(record.format, record.event.time_ns);
+        }
+    }
+
+    /// A record of a line format, of the stream `stream`, by its time alone
+    /// (a record not built yet: [`crate::ingest::formats::Later`]).
+    pub fn observe_line(&mut self, stream: Format, time_ns: Option<i64>) {
+        self.count_time(time_ns);
+        if let Some(t) = time_ns {
+            self.order((stream as u8, 0), t);
+        }
+    }
+
+    fn count_time(&mut self, time_ns: Option<i64>) {
+        if let Some(t) = time_ns {
             self.timed += 1;
             self.interval(t);
-        }
-        if record.format.is_audit() {
-            self.audit(record);
-        } else if let Some(t) = record.event.time_ns {
-            self.order((record.format as u8, 0), t);
         }
     }
 

@@ -22,7 +22,7 @@ pub mod time;
 use crate::event::{Format, Location, Record};
 use decode::Decoder;
 use formats::container;
-use formats::{Context, Note, Out, Parser};
+use formats::{Context, Note, Out, Parser, Unit};
 use json_frame::{Framed, JsonFramer};
 use limits::Limits;
 use lines::{LineSplitter, Piece};
@@ -155,6 +155,12 @@ impl InputReader {
 
     /// Feeds the next chunk of the input's raw bytes.
     pub fn push(&mut self, chunk: &[u8], sink: &mut dyn FnMut(Record)) {
+        self.push_units(chunk, &mut |unit| sink(unit.build()));
+    }
+
+    /// [`InputReader::push`], with records that are built later left so
+    /// ([`formats::Later`]), for the thread that analyses them.
+    pub fn push_units(&mut self, chunk: &[u8], sink: &mut dyn FnMut(Unit)) {
         if let Some(hasher) = self.hasher.as_mut() {
             hasher.update(chunk);
         }
@@ -170,7 +176,12 @@ impl InputReader {
     }
 
     /// Ends the input and returns its summary.
-    pub fn finish(mut self, sink: &mut dyn FnMut(Record)) -> InputSummary {
+    pub fn finish(self, sink: &mut dyn FnMut(Record)) -> InputSummary {
+        self.finish_units(&mut |unit| sink(unit.build()))
+    }
+
+    /// [`InputReader::finish`] for [`InputReader::push_units`].
+    pub fn finish_units(mut self, sink: &mut dyn FnMut(Unit)) -> InputSummary {
         let mut decoder = std::mem::replace(&mut self.decoder, Decoder::new());
         let result = decoder.finish(&mut |plain| self.feed_decoded(plain, sink));
         if let Err(message) = result {
@@ -229,7 +240,7 @@ impl InputReader {
         self.summary
     }
 
-    fn feed_decoded(&mut self, decoded: &[u8], sink: &mut dyn FnMut(Record)) {
+    fn feed_decoded(&mut self, decoded: &[u8], sink: &mut dyn FnMut(Unit)) {
         if decoded.is_empty() {
             return;
         }
@@ -241,7 +252,7 @@ impl InputReader {
         self.splitter = splitter;
     }
 
-    fn take_piece(&mut self, piece: Piece<'_>, sink: &mut dyn FnMut(Record)) {
+    fn take_piece(&mut self, piece: Piece<'_>, sink: &mut dyn FnMut(Unit)) {
         match piece {
             Piece::TooLong { number, bytes, .. } => {
                 self.count_unparsed(number, 1);
@@ -322,13 +333,13 @@ impl InputReader {
         self.parser = Some(parser);
     }
 
-    fn drain_sniff_buffer(&mut self, sink: &mut dyn FnMut(Record)) {
+    fn drain_sniff_buffer(&mut self, sink: &mut dyn FnMut(Unit)) {
         for (text, location) in std::mem::take(&mut self.sniff_buffer) {
             self.take_line(&text, location, sink);
         }
     }
 
-    fn take_line(&mut self, text: &str, location: Location, sink: &mut dyn FnMut(Record)) {
+    fn take_line(&mut self, text: &str, location: Location, sink: &mut dyn FnMut(Unit)) {
         if let (Some(framer), Some(parser)) = (&self.framer, &mut self.parser) {
             if let Some(unit) = framer.whole_line(text, location.line, location.offset) {
                 if let Some(result) =
@@ -349,7 +360,7 @@ impl InputReader {
         }
     }
 
-    fn take_framed(&mut self, framed: Framed<'_>, sink: &mut dyn FnMut(Record)) {
+    fn take_framed(&mut self, framed: Framed<'_>, sink: &mut dyn FnMut(Unit)) {
         match framed {
             Framed::Unit(u) => self.parse_unit(u.text, u.location, sink),
             Framed::Oversized(location) => {
@@ -366,7 +377,7 @@ impl InputReader {
         }
     }
 
-    fn parse_unit(&mut self, text: &str, location: Location, sink: &mut dyn FnMut(Record)) {
+    fn parse_unit(&mut self, text: &str, location: Location, sink: &mut dyn FnMut(Unit)) {
         let parser = self.parser.as_mut().expect("format decided before parsing");
         let result = parser.parse(text, location, &mut self.pending);
         self.settle(result, text, location, sink);
@@ -379,7 +390,7 @@ impl InputReader {
         result: Result<(), String>,
         text: &str,
         location: Location,
-        sink: &mut dyn FnMut(Record),
+        sink: &mut dyn FnMut(Unit),
     ) {
         if let Err(reason) = result {
             let framed = self.parser.as_ref().is_some_and(|p| p.framed());
@@ -427,20 +438,21 @@ impl InputReader {
             let parser = self
                 .fallback
                 .get_or_insert_with(|| formats::parser_with(None, &context));
-            let before = self.pending.records.len();
+            let before = self.pending.units.len();
             if parser.parse(t, location, &mut self.pending).is_ok() {
-                let f = self
-                    .pending
-                    .records
-                    .get(before)
-                    .map_or(Format::Jsonl, |r| r.format);
+                // The message names the format the record ended up in.
+                self.pending.build_from(before);
+                let f = match self.pending.units.get(before) {
+                    Some(Unit::Built(r)) => r.format,
+                    _ => Format::Jsonl,
+                };
                 return Some(f);
             }
         }
         None
     }
 
-    fn flush(&mut self, sink: &mut dyn FnMut(Record)) {
+    fn flush(&mut self, sink: &mut dyn FnMut(Unit)) {
         for note in std::mem::take(&mut self.pending.notes) {
             match note {
                 Note::Info { line, message } => self.diagnose(line, message),
@@ -450,13 +462,25 @@ impl InputReader {
                 }
             }
         }
-        for record in self.pending.records.drain(..) {
-            if self.lazy_format && self.summary.format.is_none() {
-                self.summary.format = Some(record.format);
+        for unit in self.pending.units.drain(..) {
+            let unit = match unit {
+                // A JSON input is in the format of its first record.
+                Unit::Later(later) if self.lazy_format && self.summary.format.is_none() => {
+                    Unit::Built(Box::new(later.build()))
+                }
+                unit => unit,
+            };
+            match &unit {
+                Unit::Built(record) => {
+                    if self.lazy_format && self.summary.format.is_none() {
+                        self.summary.format = Some(record.format);
+                    }
+                    self.integrity.observe(record);
+                }
+                Unit::Later(later) => self.integrity.observe_line(later.stream, later.time_ns),
             }
             self.summary.events += 1;
-            self.integrity.observe(&record);
-            sink(record);
+            sink(unit);
         }
     }
 

@@ -13,11 +13,12 @@
 //! or `/var/log/pods/<namespace>_<pod>_<uid>/<container>/N.log`), which also
 //! works for archive members (`bundle.tgz!var/log/pods/...`).
 
-use super::{Context, Out, Parser};
+use super::{Context, Later, Out, Parser};
 use crate::event::{Event, Format, Location, Record};
 use crate::ingest::time::parse_rfc3339;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Largest joined line kept; a longer run of partials is flushed as is.
 const MAX_JOINED: usize = 16 * 1024 * 1024;
@@ -125,16 +126,15 @@ struct Pending {
 
 /// CRI and Docker json-file lines, joined across partials.
 pub struct ContainerParser {
-    format: Format,
-    meta: PathMeta,
+    /// Shared with the records built later ([`Later`]).
+    meta: Arc<PathMeta>,
     pending: BTreeMap<(bool, String), Pending>,
 }
 
 impl ContainerParser {
-    pub fn new(format: Format, ctx: &Context) -> Self {
+    pub fn new(ctx: &Context) -> Self {
         ContainerParser {
-            format,
-            meta: path_meta(&ctx.path),
+            meta: Arc::new(path_meta(&ctx.path)),
             pending: BTreeMap::new(),
         }
     }
@@ -190,60 +190,74 @@ impl ContainerParser {
                 );
             }
             let p = self.pending.remove(&key).expect("just inserted");
-            out.push(self.emit(p));
+            out.push_later(self.later(p));
         }
     }
 
-    fn emit(&self, p: Pending) -> Record {
+    /// The joined line as a record built later: its fields are most of
+    /// what a container line costs.
+    fn later(&self, p: Pending) -> Later {
         let mut location = p.first;
         location.lines = (p.end.line + p.end.lines as u64 - p.first.line) as u32;
         location.len = p.end.offset + p.end.len - p.first.offset;
-        let message = p.text.strip_suffix('\n').unwrap_or(&p.text).to_string();
-        let mut fields = Map::new();
-        fields.insert("time".into(), p.time.clone().into());
-        fields.insert("stream".into(), p.stream.clone().into());
-        if p.cri {
-            fields.insert("tag".into(), "F".into());
-        }
-        fields.insert("log".into(), p.text.clone().into());
-        let trimmed = message.trim();
-        if trimmed.starts_with('{') {
-            if let Ok(obj @ Value::Object(_)) = serde_json::from_str::<Value>(trimmed) {
-                fields.insert("log_json".into(), obj);
-            }
-        }
-        let m = &self.meta;
-        if m.pod.is_some() {
-            fields.insert(
-                "kubernetes".into(),
-                json!({"namespace_name": m.namespace, "pod_name": m.pod, "container_name": m.container,
-                       "container_id": m.container_id, "pod_id": m.pod_uid}),
-            );
-        }
-        let format = if p.cri {
+        let stream = if p.cri {
             Format::Cri
         } else {
             Format::DockerJson
         };
-        let _ = self.format;
-        let mut record = Record {
-            format,
-            event: Event {
-                time_ns: parse_rfc3339(&p.time),
-                time_text: p.time,
-                namespace: m.namespace.clone(),
-                pod: m.pod.clone(),
-                container: m.container.clone(),
-                container_id: m.container_id.clone(),
-                message: Some(message),
-                ..Default::default()
-            },
-            fields: Value::Object(fields),
-            location,
-        };
-        super::app_lines::recognise(&mut record);
-        record
+        let time_ns = parse_rfc3339(&p.time);
+        let meta = Arc::clone(&self.meta);
+        Later::new(stream, time_ns, location, move || {
+            emit(p, stream, time_ns, location, &meta)
+        })
     }
+}
+
+fn emit(
+    p: Pending,
+    format: Format,
+    time_ns: Option<i64>,
+    location: Location,
+    m: &PathMeta,
+) -> Record {
+    let message = p.text.strip_suffix('\n').unwrap_or(&p.text).to_string();
+    let mut fields = Map::new();
+    fields.insert("time".into(), p.time.clone().into());
+    fields.insert("stream".into(), p.stream.clone().into());
+    if p.cri {
+        fields.insert("tag".into(), "F".into());
+    }
+    fields.insert("log".into(), p.text.clone().into());
+    let trimmed = message.trim();
+    if trimmed.starts_with('{') {
+        if let Ok(obj @ Value::Object(_)) = serde_json::from_str::<Value>(trimmed) {
+            fields.insert("log_json".into(), obj);
+        }
+    }
+    if m.pod.is_some() {
+        fields.insert(
+            "kubernetes".into(),
+            json!({"namespace_name": m.namespace, "pod_name": m.pod, "container_name": m.container,
+                       "container_id": m.container_id, "pod_id": m.pod_uid}),
+        );
+    }
+    let mut record = Record {
+        format,
+        event: Event {
+            time_ns,
+            time_text: p.time,
+            namespace: m.namespace.clone(),
+            pod: m.pod.clone(),
+            container: m.container.clone(),
+            container_id: m.container_id.clone(),
+            message: Some(message),
+            ..Default::default()
+        },
+        fields: Value::Object(fields),
+        location,
+    };
+    super::app_lines::recognise(&mut record);
+    record
 }
 
 impl Parser for ContainerParser {
@@ -263,7 +277,7 @@ impl Parser for ContainerParser {
                 p.first.line,
                 "partial container line never completed: kept as is",
             );
-            out.push(self.emit(p));
+            out.push_later(self.later(p));
         }
     }
 }

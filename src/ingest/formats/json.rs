@@ -30,7 +30,7 @@ impl JsonParser {
     pub fn new(forced: Option<Format>, ctx: &Context) -> Self {
         JsonParser {
             forced,
-            container: container::ContainerParser::new(Format::DockerJson, ctx),
+            container: container::ContainerParser::new(ctx),
         }
     }
 
@@ -75,7 +75,7 @@ impl JsonParser {
                     }
                 }
                 return match first_err {
-                    Some(e) if out.records.is_empty() => Err(e),
+                    Some(e) if out.units.is_empty() => Err(e),
                     Some(e) => {
                         out.info(
                             location.line,
@@ -326,7 +326,7 @@ mod tests {
         };
         let mut out = Out::default();
         let _ = JsonParser::new(None, &ctx).document(v, Location::default(), &mut out);
-        out.records.iter().map(|r| r.format).collect()
+        out.units.into_iter().map(|u| u.build().format).collect()
     }
 
     /// An audit event with each envelope key, shaped so the full dispatch

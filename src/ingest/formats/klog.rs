@@ -14,7 +14,7 @@
 //!   user agent (who used the kubelet API).
 //! - Indented lines continue the previous record's message.
 
-use super::{kv_pairs, Clock, Context, HeaderBytes, Out, Parser};
+use super::{kv_pairs, Clock, Context, HeaderBytes, Later, Out, Parser};
 use crate::event::{Event, Format, Location, Record};
 use crate::ingest::time::{civil_ns, fraction_nanos, YearResolver};
 use regex::Regex;
@@ -105,8 +105,73 @@ fn is_header(line: &str) -> bool {
 pub struct KlogParser {
     years: YearResolver,
     host: Option<String>,
-    pending: Option<Record>,
+    pending: Option<Held<Line>>,
     warned_year: bool,
+}
+
+/// A klog line read as far as the input's order needs: its time (the year
+/// may roll over between lines).
+struct Line {
+    text: String,
+    time_ns: Option<i64>,
+    host: Option<String>,
+}
+
+impl Line {
+    fn record(self, location: Location) -> Record {
+        header(&self.text)
+            .map(|h| record(&self.text, &h, self.time_ns, self.host.as_deref(), location))
+            .expect("the line's header was read before")
+    }
+
+    fn later(held: Held<Line>) -> Later {
+        let time_ns = held.parts.time_ns;
+        held.later(Format::Klog, time_ns, Line::record)
+    }
+}
+
+/// A record held until the next line shows whether indented lines continue
+/// it (klog, syslog): its parts as read in order, and those lines. It is
+/// built later ([`Later`]).
+pub(super) struct Held<P> {
+    pub(super) parts: P,
+    location: Location,
+    more: Vec<(String, Location)>,
+}
+
+impl<P: Send + 'static> Held<P> {
+    pub(super) fn new(parts: P, location: Location) -> Self {
+        Held {
+            parts,
+            location,
+            more: Vec::new(),
+        }
+    }
+
+    /// An indented line that continues the record.
+    pub(super) fn continue_with(&mut self, unit: &str, location: Location) {
+        self.more.push((unit.to_string(), location));
+    }
+
+    /// The record `build` makes of the parts, with the continuing lines.
+    pub(super) fn later(
+        self,
+        stream: Format,
+        time_ns: Option<i64>,
+        build: fn(P, Location) -> Record,
+    ) -> Later {
+        let mut whole = self.location;
+        if let Some((_, last)) = self.more.last() {
+            extend(&mut whole, *last);
+        }
+        Later::new(stream, time_ns, whole, move || {
+            let mut record = build(self.parts, self.location);
+            for (unit, at) in &self.more {
+                append(&mut record, unit, *at);
+            }
+            record
+        })
+    }
 }
 
 impl KlogParser {
@@ -128,20 +193,36 @@ pub fn parse_line(
     host: Option<&str>,
 ) -> Option<Record> {
     let h = header(line)?;
+    let time_ns = time(&h, years);
+    Some(record(line, &h, time_ns, host, location))
+}
+
+/// The time of a line with header `h`; `years` follows the input's order.
+fn time(h: &Header<'_>, years: &mut YearResolver) -> Option<i64> {
     let num = |s: &str| s.parse::<u32>().unwrap_or(0);
-    let (month, day) = (num(h.month), num(h.day));
+    let month = num(h.month);
     let nanos = h.clock.fraction.map_or(0, fraction_nanos);
-    let time_ns = years.year_for(month).and_then(|y| {
+    years.year_for(month).and_then(|y| {
         civil_ns(
             y,
             month,
-            day,
+            num(h.day),
             num(h.clock.hour),
             num(h.clock.minute),
             num(h.clock.second),
             nanos,
         )
-    });
+    })
+}
+
+/// The record of a line with header `h` and time `time_ns`.
+fn record(
+    line: &str,
+    h: &Header<'_>,
+    time_ns: Option<i64>,
+    host: Option<&str>,
+    location: Location,
+) -> Record {
     let severity = match h.severity {
         b'I' => "info",
         b'W' => "warning",
@@ -199,12 +280,12 @@ pub fn parse_line(
     }
     fields.insert("msg".into(), message.clone().into());
     event.message = Some(message);
-    Some(Record {
+    Record {
         format: Format::Klog,
         event,
         fields: Value::Object(fields),
         location,
-    })
+    }
 }
 
 fn find_quote_end(s: &str) -> Option<usize> {
@@ -245,31 +326,36 @@ impl Parser for KlogParser {
         }
         if unit.starts_with([' ', '\t']) {
             if let Some(p) = self.pending.as_mut() {
-                append(p, unit, location);
+                p.continue_with(unit, location);
                 return Ok(());
             }
         }
-        let record = parse_line(unit, location, &mut self.years, self.host.as_deref())
-            .ok_or("expected `Lmmdd hh:mm:ss.uuuuuu threadid file:line] msg`")?;
-        if record.event.time_ns.is_none() && !self.warned_year {
+        let h = header(unit).ok_or("expected `Lmmdd hh:mm:ss.uuuuuu threadid file:line] msg`")?;
+        let time_ns = time(&h, &mut self.years);
+        if time_ns.is_none() && !self.warned_year {
             self.warned_year = true;
             out.info(location.line, "no year known for klog times (no `Log file created at` header, none given): times kept as text");
         }
-        if let Some(p) = self.pending.replace(record) {
-            out.push(p);
+        let line = Line {
+            text: unit.to_string(),
+            time_ns,
+            host: self.host.clone(),
+        };
+        if let Some(held) = self.pending.replace(Held::new(line, location)) {
+            out.push_later(Line::later(held));
         }
         Ok(())
     }
 
     fn finish(&mut self, out: &mut Out) {
-        if let Some(p) = self.pending.take() {
-            out.push(p);
+        if let Some(held) = self.pending.take() {
+            out.push_later(Line::later(held));
         }
     }
 }
 
 /// Appends a continuation line to a held record.
-pub fn append(p: &mut Record, unit: &str, location: Location) {
+fn append(p: &mut Record, unit: &str, location: Location) {
     let msg = p.event.message.get_or_insert_with(String::new);
     msg.push('\n');
     msg.push_str(unit);
@@ -282,8 +368,13 @@ pub fn append(p: &mut Record, unit: &str, location: Location) {
         m.push('\n');
         m.push_str(unit);
     }
-    p.location.lines = (location.line + location.lines as u64 - p.location.line) as u32;
-    p.location.len = location.offset + location.len - p.location.offset;
+    extend(&mut p.location, location);
+}
+
+/// Widens `first` to end where `last` ends.
+fn extend(first: &mut Location, last: Location) {
+    first.lines = (last.line + last.lines as u64 - first.line) as u32;
+    first.len = last.offset + last.len - first.offset;
 }
 
 #[cfg(test)]

@@ -56,16 +56,85 @@ pub enum Note {
     Info { line: u64, message: String },
 }
 
+/// A record whose fields are built later, by the thread that analyses it:
+/// what must be known in input order (where the record lies, its time,
+/// the stream it belongs to) is read now, and the rest is a pure function
+/// of owned parts. With two threads, most of a node or container line's
+/// cost is building its fields, and the reading thread is the one that
+/// bounds them (docs/performance.md, session 14).
+pub struct Later {
+    /// The format of the input's stream: the record's own format may
+    /// differ (a container line recognised as a CoreDNS query).
+    pub stream: Format,
+    pub time_ns: Option<i64>,
+    pub location: Location,
+    build: Box<dyn FnOnce() -> Record + Send>,
+}
+
+impl Later {
+    /// `build` must give a record at `location` with `time_ns` as its time.
+    pub fn new(
+        stream: Format,
+        time_ns: Option<i64>,
+        location: Location,
+        build: impl FnOnce() -> Record + Send + 'static,
+    ) -> Self {
+        Later {
+            stream,
+            time_ns,
+            location,
+            build: Box::new(build),
+        }
+    }
+
+    pub fn build(self) -> Record {
+        (self.build)()
+    }
+}
+
+/// A parser's record, built or [`Later`].
+pub enum Unit {
+    /// Boxed: a record is some 500 bytes, and a unit is moved from the
+    /// parser to the thread that takes it several times.
+    Built(Box<Record>),
+    Later(Later),
+}
+
+impl Unit {
+    pub fn location(&self) -> &Location {
+        match self {
+            Unit::Built(r) => &r.location,
+            Unit::Later(l) => &l.location,
+        }
+    }
+
+    pub fn build(self) -> Record {
+        match self {
+            Unit::Built(r) => *r,
+            Unit::Later(l) => l.build(),
+        }
+    }
+}
+
 /// Where parsers put what they produce.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Out {
-    pub records: Vec<Record>,
+    pub units: Vec<Unit>,
     pub notes: Vec<Note>,
 }
 
 impl Out {
     pub fn push(&mut self, record: Record) {
-        self.records.push(record);
+        self.units.push(Unit::Built(Box::new(record)));
+    }
+    pub fn push_later(&mut self, later: Later) {
+        self.units.push(Unit::Later(later));
+    }
+    /// Builds the units from the `from`th on, in place.
+    pub fn build_from(&mut self, from: usize) {
+        let rest: Vec<Unit> = self.units.drain(from..).collect();
+        self.units
+            .extend(rest.into_iter().map(|u| Unit::Built(Box::new(u.build()))));
     }
     pub fn info(&mut self, line: u64, message: impl Into<String>) {
         self.notes.push(Note::Info {
@@ -130,7 +199,7 @@ pub fn parser_with(format: Option<Format>, ctx: &Context) -> Box<dyn Parser> {
     match format {
         None => Box::new(json::JsonParser::new(None, ctx)),
         Some(f) => match f {
-            Format::Cri => Box::new(container::ContainerParser::new(Format::Cri, ctx)),
+            Format::Cri => Box::new(container::ContainerParser::new(ctx)),
             Format::Klog => Box::new(klog::KlogParser::new(ctx)),
             Format::Syslog => Box::new(syslog::SyslogParser::new(ctx)),
             Format::Logfmt => Box::new(logfmt::LogfmtParser),

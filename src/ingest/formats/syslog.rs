@@ -14,7 +14,8 @@
 //! A line with no `program[pid]:` tag is kept with the message whole and a
 //! diagnostic.
 
-use super::{after_match, auth, klog, Clock, Context, HeaderBytes, Out, Parser};
+use super::klog::Held;
+use super::{after_match, auth, Clock, Context, HeaderBytes, Later, Out, Parser};
 use crate::event::{Event, Format, Location, Record};
 use crate::ingest::time::{civil_ns, fraction_nanos, month_number, parse_rfc3339, YearResolver};
 use regex::Regex;
@@ -163,7 +164,7 @@ pub fn looks_like(line: &str) -> bool {
 
 pub struct SyslogParser {
     years: YearResolver,
-    pending: Option<Record>,
+    pending: Option<Held<Parts>>,
     header_lines: u64,
     seen_record: bool,
     warned_year: bool,
@@ -188,6 +189,25 @@ pub fn parse_line(
     location: Location,
     years: &mut YearResolver,
 ) -> Option<(Record, bool)> {
+    let (parts, tagged) = parts(line, years)?;
+    Some((parts.record(location), tagged))
+}
+
+/// A syslog line's parts, owned: what its record is built from.
+struct Parts {
+    fields: Map<String, Value>,
+    time_ns: Option<i64>,
+    time_text: String,
+    host: Option<String>,
+    program: Option<String>,
+    pid: Option<String>,
+    message: String,
+    pri: Option<u32>,
+}
+
+/// Reads one syslog line's header and tag; `years` follows the input's
+/// order. The bool is false when the line had no program tag.
+fn parts(line: &str, years: &mut YearResolver) -> Option<(Parts, bool)> {
     let mut fields = Map::new();
     let (time_ns, time_text, host, rest, pri) = if let Some(c) = rfc5424_re().captures(line) {
         let ts = c[2].to_string();
@@ -203,19 +223,17 @@ pub fn parse_line(
         let msg = after_match(line, &c)
             .trim_start_matches('\u{feff}')
             .to_string();
-        let pri = c[1].parse::<u32>().ok();
-        let record = finish(
+        let parts = Parts {
             fields,
-            parse_rfc3339(&ts),
-            ts,
-            nil(&c[3]),
-            app,
+            time_ns: parse_rfc3339(&ts),
+            time_text: ts,
+            host: nil(&c[3]),
+            program: app,
             pid,
-            msg,
-            pri,
-            location,
-        );
-        return Some((record, true));
+            message: msg,
+            pri: c[1].parse::<u32>().ok(),
+        };
+        return Some((parts, true));
     } else if let Some(h) = bsd_header(line) {
         let month = month_number(h.month)?;
         let num = |s: &str| s.trim().parse::<u32>().unwrap_or(0);
@@ -260,77 +278,82 @@ pub fn parse_line(
         ),
         None => (None, None, rest.to_string(), false),
     };
-    let record = finish(
+    let parts = Parts {
         fields,
         time_ns,
         time_text,
-        Some(host),
+        host: Some(host),
         program,
         pid,
         message,
         pri,
-        location,
-    );
-    Some((record, tagged))
+    };
+    Some((parts, tagged))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn finish(
-    mut fields: Map<String, Value>,
-    time_ns: Option<i64>,
-    time_text: String,
-    host: Option<String>,
-    program: Option<String>,
-    pid: Option<String>,
-    message: String,
-    pri: Option<u32>,
-    location: Location,
-) -> Record {
-    fields.insert("timestamp".into(), time_text.clone().into());
-    if let Some(h) = &host {
-        fields.insert("host".into(), h.clone().into());
+impl Parts {
+    fn record(self, location: Location) -> Record {
+        let Parts {
+            mut fields,
+            time_ns,
+            time_text,
+            host,
+            program,
+            pid,
+            message,
+            pri,
+        } = self;
+        fields.insert("timestamp".into(), time_text.clone().into());
+        if let Some(h) = &host {
+            fields.insert("host".into(), h.clone().into());
+        }
+        if let Some(p) = &program {
+            fields.insert("program".into(), p.clone().into());
+        }
+        if let Some(p) = &pid {
+            fields.insert("pid".into(), p.clone().into());
+        }
+        if let Some(p) = pri {
+            fields.insert("facility".into(), (p / 8).into());
+            fields.insert("severity".into(), (p % 8).into());
+        }
+        fields.insert("message".into(), message.clone().into());
+        let mut event = Event {
+            time_ns,
+            time_text,
+            host,
+            message: Some(message.clone()),
+            ..Default::default()
+        };
+        let mut fields = Value::Object(fields);
+        if let Some(p) = &program {
+            let facts = auth::extract(p, &message);
+            facts.apply(&mut event);
+            facts.insert_fields(&mut fields);
+        }
+        Record {
+            format: Format::Syslog,
+            event,
+            fields,
+            location,
+        }
     }
-    if let Some(p) = &program {
-        fields.insert("program".into(), p.clone().into());
-    }
-    if let Some(p) = &pid {
-        fields.insert("pid".into(), p.clone().into());
-    }
-    if let Some(p) = pri {
-        fields.insert("facility".into(), (p / 8).into());
-        fields.insert("severity".into(), (p % 8).into());
-    }
-    fields.insert("message".into(), message.clone().into());
-    let mut event = Event {
-        time_ns,
-        time_text,
-        host,
-        message: Some(message.clone()),
-        ..Default::default()
-    };
-    let mut fields = Value::Object(fields);
-    if let Some(p) = &program {
-        let facts = auth::extract(p, &message);
-        facts.apply(&mut event);
-        facts.insert_fields(&mut fields);
-    }
-    Record {
-        format: Format::Syslog,
-        event,
-        fields,
-        location,
+
+    fn later(held: Held<Parts>) -> Later {
+        let time_ns = held.parts.time_ns;
+        held.later(Format::Syslog, time_ns, Parts::record)
     }
 }
 
 impl Parser for SyslogParser {
     fn parse(&mut self, unit: &str, location: Location, out: &mut Out) -> Result<(), String> {
         if unit.starts_with([' ', '\t']) {
-            if let Some(p) = self.pending.as_mut() {
-                klog::append(p, unit, location);
+            if let Some(held) = self.pending.as_mut() {
+                held.continue_with(unit, location);
                 return Ok(());
             }
         }
-        let Some((record, tagged)) = parse_line(unit, location, &mut self.years) else {
+        let Some((parts, tagged)) = parts(unit, &mut self.years) else {
             if !self.seen_record {
                 self.header_lines += 1;
                 if self.header_lines == 1 {
@@ -355,23 +378,22 @@ impl Parser for SyslogParser {
                 "syslog line has no `program[pid]:` tag: message kept whole",
             );
         }
-        if record.event.time_ns.is_none() && !record.event.time_text.is_empty() && !self.warned_year
-        {
+        if parts.time_ns.is_none() && !parts.time_text.is_empty() && !self.warned_year {
             self.warned_year = true;
             out.info(
                 location.line,
                 "no year known for syslog times (none given): times kept as text",
             );
         }
-        if let Some(p) = self.pending.replace(record) {
-            out.push(p);
+        if let Some(held) = self.pending.replace(Held::new(parts, location)) {
+            out.push_later(Parts::later(held));
         }
         Ok(())
     }
 
     fn finish(&mut self, out: &mut Out) {
-        if let Some(p) = self.pending.take() {
-            out.push(p);
+        if let Some(held) = self.pending.take() {
+            out.push_later(Parts::later(held));
         }
     }
 }
