@@ -228,12 +228,6 @@ fn emit(
         fields.insert("tag".into(), "F".into());
     }
     fields.insert("log".into(), p.text.clone().into());
-    let trimmed = message.trim();
-    if trimmed.starts_with('{') {
-        if let Ok(obj @ Value::Object(_)) = serde_json::from_str::<Value>(trimmed) {
-            fields.insert("log_json".into(), obj);
-        }
-    }
     if m.pod.is_some() {
         fields.insert(
             "kubernetes".into(),
@@ -241,18 +235,38 @@ fn emit(
                        "container_id": m.container_id, "pod_id": m.pod_uid}),
         );
     }
+    let event = Event {
+        time_ns,
+        time_text: p.time,
+        namespace: m.namespace.clone(),
+        pod: m.pod.clone(),
+        container: m.container.clone(),
+        container_id: m.container_id.clone(),
+        ..Default::default()
+    };
+    line_record(format, fields, message, event, location)
+}
+
+/// The record of one line a container wrote (partials joined; `event`
+/// says which container), with the line's JSON if it is an object and the
+/// request it is if a known app wrote it ([`super::app_lines`]).
+pub(super) fn line_record(
+    format: Format,
+    mut fields: Map<String, Value>,
+    message: String,
+    mut event: Event,
+    location: Location,
+) -> Record {
+    let trimmed = message.trim();
+    if trimmed.starts_with('{') {
+        if let Ok(obj @ Value::Object(_)) = serde_json::from_str::<Value>(trimmed) {
+            fields.insert("log_json".into(), obj);
+        }
+    }
+    event.message = Some(message);
     let mut record = Record {
         format,
-        event: Event {
-            time_ns,
-            time_text: p.time,
-            namespace: m.namespace.clone(),
-            pod: m.pod.clone(),
-            container: m.container.clone(),
-            container_id: m.container_id.clone(),
-            message: Some(message),
-            ..Default::default()
-        },
+        event,
         fields: Value::Object(fields),
         location,
     };

@@ -302,29 +302,16 @@ pub fn container_record(
             }
         }
     }
-    let trimmed = message.trim();
-    if trimmed.starts_with('{') {
-        if let Ok(obj @ Value::Object(_)) = serde_json::from_str::<Value>(trimmed) {
-            fields.insert("log_json".into(), obj);
-        }
-    }
     let time_text = meta.time.unwrap_or_default();
-    let mut record = Record {
-        format,
-        event: Event {
-            time_ns: parse_rfc3339(&time_text),
-            time_text,
-            host: meta.host,
-            namespace: meta.namespace,
-            pod: meta.pod,
-            container: meta.container,
-            container_id: meta.container_id,
-            message: Some(message),
-            ..Default::default()
-        },
-        fields: Value::Object(fields),
-        location,
+    let event = Event {
+        time_ns: parse_rfc3339(&time_text),
+        time_text,
+        host: meta.host,
+        namespace: meta.namespace,
+        pod: meta.pod,
+        container: meta.container,
+        container_id: meta.container_id,
+        ..Default::default()
     };
-    super::app_lines::recognise(&mut record);
-    record
+    super::container::line_record(format, fields, message, event, location)
 }
