@@ -462,21 +462,15 @@ impl InputReader {
                 }
             }
         }
-        for unit in self.pending.units.drain(..) {
-            let unit = match unit {
+        for mut unit in self.pending.units.drain(..) {
+            if self.lazy_format && self.summary.format.is_none() {
                 // A JSON input is in the format of its first record.
-                Unit::Later(later) if self.lazy_format && self.summary.format.is_none() => {
-                    Unit::Built(Box::new(later.build()))
-                }
-                unit => unit,
-            };
+                let record = unit.build();
+                self.summary.format = Some(record.format);
+                unit = Unit::Built(Box::new(record));
+            }
             match &unit {
-                Unit::Built(record) => {
-                    if self.lazy_format && self.summary.format.is_none() {
-                        self.summary.format = Some(record.format);
-                    }
-                    self.integrity.observe(record);
-                }
+                Unit::Built(record) => self.integrity.observe(record),
                 Unit::Later(later) => self.integrity.observe_line(later.stream, later.time_ns),
             }
             self.summary.events += 1;

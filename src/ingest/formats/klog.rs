@@ -117,29 +117,37 @@ struct Line {
     host: Option<String>,
 }
 
-impl Line {
+impl Draft for Line {
+    const FORMAT: Format = Format::Klog;
+
+    fn time_ns(&self) -> Option<i64> {
+        self.time_ns
+    }
+
     fn record(self, location: Location) -> Record {
         header(&self.text)
             .map(|h| record(&self.text, &h, self.time_ns, self.host.as_deref(), location))
             .expect("the line's header was read before")
     }
+}
 
-    fn later(held: Held<Line>) -> Later {
-        let time_ns = held.parts.time_ns;
-        held.later(Format::Klog, time_ns, Line::record)
-    }
+/// The parts of a line a record is built from later ([`Held`]).
+pub(super) trait Draft: Send + 'static {
+    const FORMAT: Format;
+    fn time_ns(&self) -> Option<i64>;
+    fn record(self, location: Location) -> Record;
 }
 
 /// A record held until the next line shows whether indented lines continue
 /// it (klog, syslog): its parts as read in order, and those lines. It is
 /// built later ([`Later`]).
 pub(super) struct Held<P> {
-    pub(super) parts: P,
+    parts: P,
     location: Location,
     more: Vec<(String, Location)>,
 }
 
-impl<P: Send + 'static> Held<P> {
+impl<P: Draft> Held<P> {
     pub(super) fn new(parts: P, location: Location) -> Self {
         Held {
             parts,
@@ -153,19 +161,14 @@ impl<P: Send + 'static> Held<P> {
         self.more.push((unit.to_string(), location));
     }
 
-    /// The record `build` makes of the parts, with the continuing lines.
-    pub(super) fn later(
-        self,
-        stream: Format,
-        time_ns: Option<i64>,
-        build: fn(P, Location) -> Record,
-    ) -> Later {
+    /// The record of the parts, with the continuing lines.
+    pub(super) fn later(self) -> Later {
         let mut whole = self.location;
         if let Some((_, last)) = self.more.last() {
             extend(&mut whole, *last);
         }
-        Later::new(stream, time_ns, whole, move || {
-            let mut record = build(self.parts, self.location);
+        Later::new(P::FORMAT, self.parts.time_ns(), whole, move || {
+            let mut record = self.parts.record(self.location);
             for (unit, at) in &self.more {
                 append(&mut record, unit, *at);
             }
@@ -342,14 +345,14 @@ impl Parser for KlogParser {
             host: self.host.clone(),
         };
         if let Some(held) = self.pending.replace(Held::new(line, location)) {
-            out.push_later(Line::later(held));
+            out.push_later(held.later());
         }
         Ok(())
     }
 
     fn finish(&mut self, out: &mut Out) {
         if let Some(held) = self.pending.take() {
-            out.push_later(Line::later(held));
+            out.push_later(held.later());
         }
     }
 }

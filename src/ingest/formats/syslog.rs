@@ -14,8 +14,8 @@
 //! A line with no `program[pid]:` tag is kept with the message whole and a
 //! diagnostic.
 
-use super::klog::Held;
-use super::{after_match, auth, Clock, Context, HeaderBytes, Later, Out, Parser};
+use super::klog::{Draft, Held};
+use super::{after_match, auth, Clock, Context, HeaderBytes, Out, Parser};
 use crate::event::{Event, Format, Location, Record};
 use crate::ingest::time::{civil_ns, fraction_nanos, month_number, parse_rfc3339, YearResolver};
 use regex::Regex;
@@ -291,7 +291,13 @@ fn parts(line: &str, years: &mut YearResolver) -> Option<(Parts, bool)> {
     Some((parts, tagged))
 }
 
-impl Parts {
+impl Draft for Parts {
+    const FORMAT: Format = Format::Syslog;
+
+    fn time_ns(&self) -> Option<i64> {
+        self.time_ns
+    }
+
     fn record(self, location: Location) -> Record {
         let Parts {
             mut fields,
@@ -338,11 +344,6 @@ impl Parts {
             location,
         }
     }
-
-    fn later(held: Held<Parts>) -> Later {
-        let time_ns = held.parts.time_ns;
-        held.later(Format::Syslog, time_ns, Parts::record)
-    }
 }
 
 impl Parser for SyslogParser {
@@ -386,14 +387,14 @@ impl Parser for SyslogParser {
             );
         }
         if let Some(held) = self.pending.replace(Held::new(parts, location)) {
-            out.push_later(Parts::later(held));
+            out.push_later(held.later());
         }
         Ok(())
     }
 
     fn finish(&mut self, out: &mut Out) {
         if let Some(held) = self.pending.take() {
-            out.push_later(Parts::later(held));
+            out.push_later(held.later());
         }
     }
 }
