@@ -8,8 +8,9 @@
 //! - audit family: [`audit`] (native), [`eks`], [`aks`], [`gke`]: the cloud
 //!   variants are rewritten into the native audit shape first.
 //! - node and workload logs: [`container`] (CRI and Docker json-file),
-//!   [`klog`], [`syslog`] (+ [`auth`] for sshd/sudo/su/useradd),
-//!   [`journald`], [`falco`], [`k8s_events`].
+//!   [`klog`], [`syslog`] (+ [`auth`] for sshd/sudo/su/useradd; both
+//!   hold a record in [`held`] until the indented lines that continue it
+//!   end), [`journald`], [`falco`], [`k8s_events`].
 //! - central pipelines: [`pipeline`] (Elasticsearch/OpenSearch exports,
 //!   ECS from Filebeat/Elastic Agent, Fluent Bit/Fluentd, Loki).
 //! - the network: [`hubble`] (Cilium flows), [`vpc_flow`] (AWS VPC flow
@@ -26,6 +27,7 @@ pub mod container;
 pub mod eks;
 pub mod falco;
 pub mod gke;
+mod held;
 pub mod hubble;
 pub mod journald;
 pub mod json;

@@ -14,7 +14,7 @@
 //! A line with no `program[pid]:` tag is kept with the message whole and a
 //! diagnostic.
 
-use super::klog::{Draft, Held};
+use super::held::{Draft, Held};
 use super::{after_match, auth, Clock, Context, HeaderBytes, Out, Parser};
 use crate::event::{Event, Format, Location, Record};
 use crate::ingest::time::{civil_ns, fraction_nanos, month_number, parse_rfc3339, YearResolver};
