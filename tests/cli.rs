@@ -12,10 +12,16 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 fn spoor(args: &[&str]) -> Output {
+    spoor_with(&[], args)
+}
+
+/// [`spoor`] with these environment variables set.
+fn spoor_with(env: &[(&str, &str)], args: &[&str]) -> Output {
     let out = Command::new(env!("CARGO_BIN_EXE_spoor"))
         .args(args)
         .env_remove("NO_COLOR")
         .env_remove("SOURCE_DATE_EPOCH")
+        .envs(env.iter().copied())
         .output()
         .expect("spoor runs");
     assert_ne!(out.status.code(), Some(101), "panicked: {}", stderr(&out));
@@ -346,23 +352,27 @@ fn one_and_two_threads_give_the_same_report() {
     std::fs::write(&two_logs, two_logs_tar).unwrap();
     let own = own.display().to_string();
     let two_logs = two_logs.display().to_string();
-    let scan = |threads: &str| -> Output {
-        spoor(&[
-            "scan",
-            case(),
-            &shared,
-            &own,
-            &two_logs,
-            "--year",
-            YEAR,
-            "--format",
-            "json",
-            "--analysed-at",
-            AT,
-            "--threads",
-            threads,
-        ])
+    let scan_with = |threads: &str, env: &[(&str, &str)]| -> Output {
+        spoor_with(
+            env,
+            &[
+                "scan",
+                case(),
+                &shared,
+                &own,
+                &two_logs,
+                "--year",
+                YEAR,
+                "--format",
+                "json",
+                "--analysed-at",
+                AT,
+                "--threads",
+                threads,
+            ],
+        )
     };
+    let scan = |threads: &str| scan_with(threads, &[]);
     let one = scan("1");
     let two = scan("2");
     assert_eq!(code(&one), code(&two), "{}", stderr(&two));
@@ -386,6 +396,19 @@ fn one_and_two_threads_give_the_same_report() {
         stdout(&one) == stdout(&two),
         "reports differ between 1 and 2 threads"
     );
+    // The work moving between the threads: the reading thread takes the
+    // analysis after every probe, or after every other one, probing every
+    // few KiB of input.
+    for alone in ["always", "alternate"] {
+        let moving = scan_with(
+            "2",
+            &[("SPOOR_EPOCH_BYTES", "4096"), ("SPOOR_ALONE", alone)],
+        );
+        assert!(
+            stdout(&one) == stdout(&moving),
+            "reports differ between 1 thread and 2 with SPOOR_ALONE={alone}"
+        );
+    }
     let zero = scan("0");
     assert_eq!(code(&zero), 2);
     assert!(stderr(&zero).contains("--threads"), "{}", stderr(&zero));

@@ -20,6 +20,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[path = "spoor/cores.rs"]
+mod cores;
+
 /// mimalloc: records are allocated on the reading thread and evaluated on
 /// two, and glibc's malloc spent a third of such a scan moving chunks
 /// between its per-thread arenas. (The wasm tests build this binary too.)
@@ -262,7 +265,8 @@ struct ScanArgs {
     progress: bool,
     /// Threads: 1 parses and detects on one thread; 2 or more read and
     /// parse on one thread while detection runs on another (the report is
-    /// the same). Default: the cores available.
+    /// the same), falling back to one thread while the two cores are far
+    /// apart (checked every 48 MiB). Default: the cores available.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     threads: Option<u32>,
 }
@@ -540,18 +544,26 @@ fn read_files(
 /// both threads run the rules over them (whichever is free takes the next
 /// record), and this thread correlates them in the same order, so the
 /// report is the same as with one thread. A third thread hashes the files
-/// ([`hash_on_a_thread`]).
+/// ([`hash_on_a_thread`]). Every [`EPOCH_BYTES`] the reading thread times
+/// a round trip between the two cores ([`cores::Probe`]); while that is
+/// slow, this thread lends it the analysis, and it takes its batches
+/// itself, as one thread would, until the next probe.
 fn read_on_a_thread(
     files: &[PathBuf],
     args: &ScanArgs,
     analysis: &mut Analysis,
 ) -> Result<(), String> {
     let lanes = analysis.lanes();
+    let epoch_bytes = epoch_bytes();
+    let mut policy = cores::Policy::from_env();
     // A few batches in flight keep both threads busy with bounded memory.
-    let (send, receive) = std::sync::mpsc::sync_channel::<Read>(IN_FLIGHT);
+    let (send, receive) = std::sync::mpsc::sync_channel::<ToAnalysis>(IN_FLIGHT);
     // Taken records go back to be freed by the thread that allocated them:
     // cheaper for the allocator, and it evens the load of the two threads.
     let (give_back, taken) = std::sync::mpsc::channel::<Read>();
+    // The analysis, lent to the reading thread and given back.
+    let (lend, lent) = std::sync::mpsc::channel::<&mut Analysis>();
+    let (give_back_analysis, given_back) = std::sync::mpsc::channel::<&mut Analysis>();
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
             let (to_hash, digests) = hash_on_a_thread(scope);
@@ -560,10 +572,21 @@ fn read_on_a_thread(
             // A send fails only when the receiver has gone (it stopped).
             // Batches handed over that still have records no thread claimed.
             let mut open: VecDeque<Arc<Batch>> = VecDeque::new();
-            let mut hand_over = |units: Vec<(Unit, u32)>| {
-                let batch = Arc::new(Batch::new(units));
-                let _ = send.send(Read::Records(Arc::clone(&batch)));
-                open.push_back(batch);
+            // The analysis while the cores are far apart.
+            let mut alone: Option<&mut Analysis> = None;
+            let mut hand_over = |read: Read, alone: &mut Option<&mut Analysis>| {
+                taken.try_iter().for_each(drop);
+                if let Some(analysis) = alone {
+                    // The analysing thread took every batch sent before.
+                    open.clear();
+                    // Freed here, where the records were built.
+                    analysis.take_read(&read);
+                    return;
+                }
+                if let Read::Records(batch) = &read {
+                    open.push_back(Arc::clone(batch));
+                }
+                let _ = send.send(ToAnalysis::Read(read));
                 open.retain(|b| !b.claimed());
                 // The analysing thread evaluates the oldest batch: when it
                 // falls behind, help it there instead of reading further.
@@ -572,9 +595,10 @@ fn read_on_a_thread(
                         oldest.evaluate(&lanes);
                     }
                 }
-                taken.try_iter().for_each(drop);
             };
-            read_files(files, args, &mut |feed| match feed {
+            let records = |units| Read::Records(Arc::new(Batch::new(units)));
+            let mut since_probe: u64 = 0;
+            let read = read_files(files, args, &mut |feed| match feed {
                 Feed::Open { path, years } => {
                     source = Some(Source::new(path, args.input_format, years).unhashed());
                 }
@@ -583,9 +607,24 @@ fn read_on_a_thread(
                     if let Some(s) = source.as_mut() {
                         s.push_units(bytes, &mut |unit, member| {
                             if next.push(unit, member) {
-                                hand_over(next.take());
+                                hand_over(records(next.take()), &mut alone);
                             }
                         });
+                    }
+                    since_probe += bytes.len() as u64;
+                    if since_probe >= epoch_bytes {
+                        since_probe = 0;
+                        // The other thread answers only while it has no
+                        // analysis to run: give it back first.
+                        if let Some(analysis) = alone.take() {
+                            let _ = give_back_analysis.send(analysis);
+                        }
+                        let probe = Arc::new(cores::Probe::default());
+                        let _ = send.send(ToAnalysis::Probe(Arc::clone(&probe)));
+                        if policy.alone(probe.ask()) {
+                            let _ = send.send(ToAnalysis::Lend);
+                            alone = lent.recv().ok();
+                        }
                     }
                 }
                 Feed::Close => {
@@ -593,29 +632,70 @@ fn read_on_a_thread(
                         let path = s.path().to_string();
                         let mut summaries = s.finish_units(&mut |unit, member| {
                             if next.push(unit, member) {
-                                hand_over(next.take());
+                                hand_over(records(next.take()), &mut alone);
                             }
                         });
                         let _ = to_hash.send(None);
                         let digest = digests.recv().unwrap_or_default();
                         spoor::ingest::fill_digest(&mut summaries, &path, &digest);
                         if !next.units.is_empty() {
-                            hand_over(next.take());
+                            hand_over(records(next.take()), &mut alone);
                         }
-                        let _ = send.send(Read::Closed(summaries));
+                        hand_over(Read::Closed(summaries), &mut alone);
                     }
                 }
-            })
+            });
+            if let Some(analysis) = alone.take() {
+                let _ = give_back_analysis.send(analysis);
+            }
+            read
         });
-        for read in receive {
-            analysis.take_read(&read);
-            let _ = give_back.send(read);
+        let mut analysis = Some(analysis);
+        for message in receive {
+            match message {
+                ToAnalysis::Read(read) => {
+                    if let Some(analysis) = analysis.as_mut() {
+                        analysis.take_read(&read);
+                    }
+                    let _ = give_back.send(read);
+                }
+                ToAnalysis::Probe(probe) => probe.answer(),
+                ToAnalysis::Lend => {
+                    if let Some(lent_out) = analysis.take() {
+                        let _ = lend.send(lent_out);
+                        // Back at the next probe, or when reading ends.
+                        analysis = given_back.recv().ok();
+                    }
+                }
+            }
         }
         reader
             .join()
             .unwrap_or_else(|_| Err("the reading thread failed".into()))
     })
 }
+
+/// What the reading thread sends the analysing thread, in order.
+enum ToAnalysis {
+    Read(Read),
+    /// Answer the round trips of this probe.
+    Probe(Arc<cores::Probe>),
+    /// Lend the reading thread the analysis: the cores are far apart.
+    Lend,
+}
+
+/// Input bytes read between two probes of the cores (see [`cores`]): ~0.5 s
+/// of a two-thread scan, so a probe (up to a few ms, while the analysing
+/// thread catches up) costs under 1 %. `SPOOR_EPOCH_BYTES` overrides it
+/// (tests set a few KiB, so that a small case switches many times).
+fn epoch_bytes() -> u64 {
+    std::env::var("SPOOR_EPOCH_BYTES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(EPOCH_BYTES)
+}
+
+const EPOCH_BYTES: u64 = 48 << 20;
 
 /// A thread that hashes each file's bytes (SHA-256, the report's evidence
 /// hash): send it the chunks in order, then `None` at the end of a file,

@@ -88,7 +88,8 @@ impl Default for State {
     }
 }
 
-trait ArchiveReader {
+/// `Send` for the same reason as `formats::Parser`.
+trait ArchiveReader: Send {
     fn push(&mut self, data: &[u8], out: &mut Vec<Piece>);
     fn finish(&mut self, out: &mut Vec<Piece>);
 }

@@ -148,7 +148,8 @@ impl Out {
 
 /// A format's parser. Parsers may keep state across units (a CRI partial
 /// line waits for its end), and flush it in [`Parser::finish`].
-pub trait Parser {
+/// `Send`: the CLI lends the analysis, with any source in it, to another thread.
+pub trait Parser: Send {
     /// True when records may span lines as JSON documents.
     fn framed(&self) -> bool {
         false
