@@ -61,17 +61,17 @@ fn case() -> &'static str {
 const AT: &str = "2026-03-15T08:00:00Z";
 const YEAR: &str = "2026";
 
+/// `scan INPUTS… --year --format json --analysed-at`: a report that depends
+/// only on the inputs.
+fn pinned_scan<'a>(inputs: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["scan"];
+    args.extend_from_slice(inputs);
+    args.extend(["--year", YEAR, "--format", "json", "--analysed-at", AT]);
+    args
+}
+
 fn json_scan(extra: &[&str]) -> Value {
-    let mut args = vec![
-        "scan",
-        case(),
-        "--year",
-        YEAR,
-        "--format",
-        "json",
-        "--analysed-at",
-        AT,
-    ];
+    let mut args = pinned_scan(&[case()]);
     args.extend_from_slice(extra);
     let out = spoor(&args);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
@@ -353,24 +353,9 @@ fn one_and_two_threads_give_the_same_report() {
     let own = own.display().to_string();
     let two_logs = two_logs.display().to_string();
     let scan_with = |threads: &str, env: &[(&str, &str)]| -> Output {
-        spoor_with(
-            env,
-            &[
-                "scan",
-                case(),
-                &shared,
-                &own,
-                &two_logs,
-                "--year",
-                YEAR,
-                "--format",
-                "json",
-                "--analysed-at",
-                AT,
-                "--threads",
-                threads,
-            ],
-        )
+        let mut args = pinned_scan(&[case(), &shared, &own, &two_logs]);
+        args.extend(["--threads", threads]);
+        spoor_with(env, &args)
     };
     let scan = |threads: &str| scan_with(threads, &[]);
     let one = scan("1");

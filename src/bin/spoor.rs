@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 
 #[path = "spoor/cores.rs"]
 mod cores;
+#[path = "spoor/probe.rs"]
+mod probe;
 
 /// mimalloc: records are allocated on the reading thread and evaluated on
 /// two, and glibc's malloc spent a third of such a scan moving chunks
@@ -544,8 +546,8 @@ fn read_files(
 /// both threads run the rules over them (whichever is free takes the next
 /// record), and this thread correlates them in the same order, so the
 /// report is the same as with one thread. A third thread hashes the files
-/// ([`hash_on_a_thread`]). Every [`EPOCH_BYTES`] the reading thread times
-/// a round trip between the two cores ([`cores::Probe`]); while that is
+/// ([`hash_on_a_thread`]). Every so often ([`cores::Policy`]) the reading
+/// thread times a round trip between the two cores ([`probe::Probe`]); while that is
 /// slow, this thread lends it the analysis, and it takes its batches
 /// itself, as one thread would, until the next probe.
 fn read_on_a_thread(
@@ -554,7 +556,6 @@ fn read_on_a_thread(
     analysis: &mut Analysis,
 ) -> Result<(), String> {
     let lanes = analysis.lanes();
-    let epoch_bytes = epoch_bytes();
     let mut policy = cores::Policy::from_env();
     // A few batches in flight keep both threads busy with bounded memory.
     let (send, receive) = std::sync::mpsc::sync_channel::<ToAnalysis>(IN_FLIGHT);
@@ -597,7 +598,6 @@ fn read_on_a_thread(
                 }
             };
             let records = |units| Read::Records(Arc::new(Batch::new(units)));
-            let mut since_probe: u64 = 0;
             let read = read_files(files, args, &mut |feed| match feed {
                 Feed::Open { path, years } => {
                     source = Some(Source::new(path, args.input_format, years).unhashed());
@@ -611,15 +611,13 @@ fn read_on_a_thread(
                             }
                         });
                     }
-                    since_probe += bytes.len() as u64;
-                    if since_probe >= epoch_bytes {
-                        since_probe = 0;
+                    if policy.due(bytes.len() as u64) {
                         // The other thread answers only while it has no
                         // analysis to run: give it back first.
                         if let Some(analysis) = alone.take() {
                             let _ = give_back_analysis.send(analysis);
                         }
-                        let probe = Arc::new(cores::Probe::default());
+                        let probe = Arc::new(probe::Probe::new(cores::PROBE_BLOCKS));
                         let _ = send.send(ToAnalysis::Probe(Arc::clone(&probe)));
                         if policy.alone(probe.ask()) {
                             let _ = send.send(ToAnalysis::Lend);
@@ -679,23 +677,10 @@ fn read_on_a_thread(
 enum ToAnalysis {
     Read(Read),
     /// Answer the round trips of this probe.
-    Probe(Arc<cores::Probe>),
+    Probe(Arc<probe::Probe>),
     /// Lend the reading thread the analysis: the cores are far apart.
     Lend,
 }
-
-/// Input bytes read between two probes of the cores (see [`cores`]): ~0.5 s
-/// of a two-thread scan, so a probe (up to a few ms, while the analysing
-/// thread catches up) costs under 1 %. `SPOOR_EPOCH_BYTES` overrides it
-/// (tests set a few KiB, so that a small case switches many times).
-fn epoch_bytes() -> u64 {
-    std::env::var("SPOOR_EPOCH_BYTES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(EPOCH_BYTES)
-}
-
-const EPOCH_BYTES: u64 = 48 << 20;
 
 /// A thread that hashes each file's bytes (SHA-256, the report's evidence
 /// hash): send it the chunks in order, then `None` at the end of a file,
