@@ -22,6 +22,8 @@ pub mod protocol;
 pub mod release;
 pub mod report;
 pub mod session;
+#[cfg(any(target_arch = "wasm32", test))]
+pub(crate) mod small_blocks;
 pub mod store;
 pub mod tools;
 

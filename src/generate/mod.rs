@@ -19,7 +19,7 @@ mod bundle;
 mod cluster;
 mod fmt;
 mod records;
-mod rng;
+pub(crate) mod rng;
 mod scenarios;
 mod script;
 
