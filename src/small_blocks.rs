@@ -148,17 +148,23 @@ unsafe impl<A: Sync> Sync for SmallBlocks<A> {}
 
 // SAFETY: every block comes from `backing` and is given back to it or kept
 // on the lists; the lists are only touched by the one thread (above).
+// Not inlined: at every allocation site of the worker (built for speed)
+// the lists cost its module 240 kB, and a call is all talc cost too.
 #[cfg(target_arch = "wasm32")]
 unsafe impl<A: GlobalAlloc> GlobalAlloc for SmallBlocks<A> {
+    #[inline(never)]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         unsafe { (*self.lists.get()).alloc(&self.backing, layout) }
     }
+    #[inline(never)]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         unsafe { (*self.lists.get()).alloc_zeroed(&self.backing, layout) }
     }
+    #[inline(never)]
     unsafe fn dealloc(&self, block: *mut u8, layout: Layout) {
         unsafe { (*self.lists.get()).dealloc(&self.backing, block, layout) }
     }
+    #[inline(never)]
     unsafe fn realloc(&self, block: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         unsafe { (*self.lists.get()).realloc(&self.backing, block, layout, new_size) }
     }
