@@ -205,14 +205,18 @@ mod tests {
         }
     }
 
+    /// Empty lists before a counting system allocator.
+    fn fresh() -> (Counting, FreeLists) {
+        (Counting::default(), FreeLists::new())
+    }
+
     fn layout(size: usize, align: usize) -> Layout {
         Layout::from_size_align(size, align).unwrap()
     }
 
     #[test]
     fn a_freed_small_block_is_the_next_of_its_class() {
-        let backing = Counting::default();
-        let mut lists = FreeLists::new();
+        let (backing, mut lists) = fresh();
         unsafe {
             let a = lists.alloc(&backing, layout(24, 8));
             lists.dealloc(&backing, a, layout(24, 8));
@@ -231,8 +235,7 @@ mod tests {
 
     #[test]
     fn large_and_overaligned_blocks_go_to_the_allocator_behind() {
-        let backing = Counting::default();
-        let mut lists = FreeLists::new();
+        let (backing, mut lists) = fresh();
         for l in [layout(LARGEST + 1, 8), layout(64, 32), layout(4096, 16)] {
             unsafe {
                 let a = lists.alloc(&backing, l);
@@ -250,8 +253,7 @@ mod tests {
 
     #[test]
     fn realloc_keeps_the_bytes_across_classes() {
-        let backing = Counting::default();
-        let mut lists = FreeLists::new();
+        let (backing, mut lists) = fresh();
         unsafe {
             let a = lists.alloc(&backing, layout(20, 1));
             for i in 0..20 {
@@ -275,8 +277,7 @@ mod tests {
 
     #[test]
     fn zeroed_blocks_are_zero_when_recycled() {
-        let backing = Counting::default();
-        let mut lists = FreeLists::new();
+        let (backing, mut lists) = fresh();
         unsafe {
             let a = lists.alloc(&backing, layout(48, 8));
             a.write_bytes(0xAB, 48);
@@ -292,8 +293,7 @@ mod tests {
     /// own fill byte, so blocks handed out twice or bytes lost in a move show.
     #[test]
     fn live_blocks_never_overlap_or_lose_bytes() {
-        let backing = Counting::default();
-        let mut lists = FreeLists::new();
+        let (backing, mut lists) = fresh();
         let mut rng = Rng::new(9);
         let mut live: Vec<(*mut u8, Layout, u8)> = Vec::new();
         for step in 0..20_000u32 {
