@@ -88,14 +88,14 @@ min() { printf '%s\n' "$@" | sort -g | head -1; }
 # pay it for every record they pass, independent scans never do, and on a
 # virtual machine it changes with where the host puts the two vCPUs.
 threads_pair() {
-  local path=$1 k label
+  local path=$1 audit=${2:-} k label
   local cpus=() ratios=() walls1=() walls2=() ceilings=() leans=()
   trips=()
   for k in $(seq "$repeat"); do
     label=""
     [ "$repeat" -gt 1 ] && label=" (run $k)"
     local lean=""
-    if [ -n "${2:-}" ]; then
+    if [ -n "$audit" ]; then
       measure "lean serde pass (floor)$label" target/release/examples/lean_pass "$path"
       lean=$last_cpu
     fi
@@ -105,13 +105,13 @@ threads_pair() {
     # (Not `wall`: measure's `read` would overwrite it.)
     local single=$last_wall
     walls1+=("$single")
-    local before
-    before=$(target/release/examples/core_latency)
+    local before=""
+    [ -n "$audit" ] && before=$(target/release/examples/core_latency)
     measure "spoor scan --threads 2$label" "$spoor" scan "$path" --rules "$sigma" --format json --threads 2
-    [ -n "${2:-}" ] && trips+=("$before/$(target/release/examples/core_latency)")
+    [ -n "$audit" ] && trips+=("$before/$(target/release/examples/core_latency)")
     walls2+=("$last_wall")
     ratios+=("$(ratio "$single" "$last_wall")")
-    if [ -n "${2:-}" ]; then
+    if [ -n "$audit" ]; then
       local start end pair
       start=$(date +%s.%N)
       "$spoor" scan "$path" --rules "$sigma" --format json --threads 1 >/dev/null &

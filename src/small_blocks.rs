@@ -210,6 +210,14 @@ mod tests {
         (Counting::default(), FreeLists::new())
     }
 
+    /// Whether the `len` bytes at `block` are all `byte`.
+    ///
+    /// # Safety
+    /// `len` bytes at `block` are readable.
+    unsafe fn holds(block: *const u8, len: usize, byte: u8) -> bool {
+        (0..len).all(|i| unsafe { block.add(i).read() } == byte)
+    }
+
     fn layout(size: usize, align: usize) -> Layout {
         Layout::from_size_align(size, align).unwrap()
     }
@@ -284,7 +292,7 @@ mod tests {
             lists.dealloc(&backing, a, layout(48, 8));
             let b = lists.alloc_zeroed(&backing, layout(48, 8));
             assert_eq!(b, a);
-            assert!((0..48).all(|i| b.add(i).read() == 0));
+            assert!(holds(b, 48, 0));
             lists.dealloc(&backing, b, layout(48, 8));
         }
     }
@@ -302,7 +310,7 @@ mod tests {
                 0 if !live.is_empty() => {
                     let (block, l, f) = live.swap_remove(rng.below(live.len() as u64) as usize);
                     unsafe {
-                        assert!((0..l.size()).all(|i| block.add(i).read() == f));
+                        assert!(holds(block, l.size(), f));
                         lists.dealloc(&backing, block, l);
                     }
                 }
@@ -312,7 +320,7 @@ mod tests {
                     let size = 1 + rng.below(2 * LARGEST as u64) as usize;
                     unsafe {
                         let moved = lists.realloc(&backing, block, l, size);
-                        assert!((0..l.size().min(size)).all(|i| moved.add(i).read() == f));
+                        assert!(holds(moved, l.size().min(size), f));
                         moved.write_bytes(fill, size);
                         live[k] = (moved, layout(size, l.align()), fill);
                     }
@@ -333,7 +341,7 @@ mod tests {
         }
         for (block, l, f) in live {
             unsafe {
-                assert!((0..l.size()).all(|i| block.add(i).read() == f));
+                assert!(holds(block, l.size(), f));
                 lists.dealloc(&backing, block, l);
             }
         }
