@@ -426,7 +426,7 @@ impl Analysis {
     pub fn inapplicable_rules(&self) -> Vec<RuleFailure> {
         let mut seen: Vec<Format> = self.inputs.iter().filter_map(|i| i.format).collect();
         seen.extend(self.tally.formats.keys());
-        seen.sort_by_key(|f| f.name());
+        crate::sort::by_key(&mut seen, |f| f.name());
         seen.dedup();
         self.detector.inapplicable(&seen)
     }

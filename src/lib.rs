@@ -24,6 +24,7 @@ pub mod report;
 pub mod session;
 #[cfg(any(target_arch = "wasm32", test))]
 pub(crate) mod small_blocks;
+pub(crate) mod sort;
 pub mod store;
 pub mod tools;
 

@@ -178,7 +178,9 @@ fn incident(
             }
         }
     }
-    entities.sort_by(|a, b| a.rank().cmp(&b.rank()).then_with(|| a.cmp(b)));
+    crate::sort::by(&mut entities, |a, b| {
+        a.rank().cmp(&b.rank()).then_with(|| a.cmp(b))
+    });
     let breadth = entities.len();
     entities.truncate(MAX_INCIDENT_ENTITIES);
     let max_rank = per_rule.values().copied().max().unwrap_or(0);
@@ -287,7 +289,7 @@ fn story(
         if own_titles.is_empty() {
             own_titles = titles.clone();
         }
-        own_titles.sort();
+        crate::sort::ascending(&mut own_titles);
         let key = (class, actor.clone(), ip.clone(), own_titles);
         if let Some(prev) = lines.last_mut() {
             if prev.key == key {

@@ -551,7 +551,7 @@ impl Correlator {
     /// Entities by activity (records + findings), most active first; at most `n`.
     pub fn top_entities(&self, n: usize) -> Vec<(&Entity, &EntityStats)> {
         let mut all: Vec<(&Entity, &EntityStats)> = self.entities.iter().collect();
-        all.sort_by(|a, b| {
+        crate::sort::by(&mut all, |a, b| {
             (b.1.findings, b.1.events)
                 .cmp(&(a.1.findings, a.1.events))
                 .then_with(|| a.0.cmp(b.0))
@@ -685,7 +685,7 @@ impl Correlator {
     /// (equality of group-by fields) cannot state.
     fn binding_then_use(&mut self, out: &mut Vec<Finding>) {
         let mut bindings = self.bindings.clone();
-        bindings.sort_by_key(|b| (b.time, b.name.clone()));
+        crate::sort::by_key(&mut bindings, |b| (b.time, b.name.clone()));
         for b in bindings {
             let Some(uses) = self.binding_uses.get(&b.name) else {
                 continue;
@@ -742,7 +742,7 @@ impl Correlator {
     fn token_from_new_address(&mut self, out: &mut Vec<Finding>) {
         let cluster = self.cluster_addresses();
         let mut reads = self.secret_reads.clone();
-        reads.sort_by_key(|r| (r.time, r.at));
+        crate::sort::by_key(&mut reads, |r| (r.time, r.at));
         let mut found = Vec::new();
         for (user, uses) in &self.identity_ips {
             if !user.starts_with("system:serviceaccount:") || ubiquitous_identity(user) {
@@ -937,10 +937,10 @@ impl Correlator {
                 }
             }
         }
-        inside.sort();
+        crate::sort::ascending(&mut inside);
         inside.dedup_by(|a, b| a.1 == b.1 && a.2 == b.2);
         let mut execs = self.execs.clone();
-        execs.sort_by_key(|x| (x.time, x.at));
+        crate::sort::by_key(&mut execs, |x| (x.time, x.at));
         for x in execs {
             let Some(pod) = &x.pod else { continue };
             let Some((t, at, _, text)) = inside

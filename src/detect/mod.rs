@@ -674,7 +674,7 @@ impl Detector {
                     }
                     // rsigma reports fields in hash order: sort, so the same
                     // input always gives the same report.
-                    finding.matched.sort();
+                    crate::sort::ascending(&mut finding.matched);
                 }
                 ResultBody::Correlation(c) => {
                     let refs = c.event_refs.iter().flatten().filter_map(|r| r.id.clone());
@@ -991,7 +991,7 @@ fn load_correlations(
                 .flatten()
                 .copied()
                 .collect();
-            fams.sort();
+            crate::sort::ascending(&mut fams);
             fams.dedup();
             for key in c.id.iter().chain(c.name.iter()) {
                 if families.get(key) != Some(&fams) {

@@ -394,7 +394,7 @@ detection:
 "#,
         );
         let mut named: Vec<&str> = trie.slots.keys().map(|k| &**k).collect();
-        named.sort();
+        crate::sort::ascending(&mut named);
         assert_eq!(
             named,
             [

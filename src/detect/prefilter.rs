@@ -357,7 +357,7 @@ fn expr_needs<'r>(
                 .keys()
                 .filter(|n| pattern.matches_detection_name(n))
                 .collect();
-            names.sort();
+            crate::sort::ascending(&mut names);
             let each = names.into_iter().map(|n| named(n));
             match quantifier {
                 Quantifier::All => both(each),
@@ -655,7 +655,7 @@ detection:
                         }
                     })
                     .collect();
-                needs.sort();
+                crate::sort::ascending(&mut needs);
                 needs
             })
             .collect();

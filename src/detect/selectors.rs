@@ -21,7 +21,7 @@ use rsigma_parser::{ConditionExpr, Quantifier, SelectorPattern};
 /// detection names.
 pub fn resolve<'a>(condition: &mut ConditionExpr, names: impl IntoIterator<Item = &'a String>) {
     let mut names: Vec<&String> = names.into_iter().collect();
-    names.sort();
+    crate::sort::ascending(&mut names);
     rewrite(condition, &names);
 }
 

@@ -41,7 +41,7 @@ enum Node {
 impl Verdict {
     pub fn new(rule: &CompiledRule) -> Verdict {
         let mut names: Vec<&String> = rule.detections.keys().collect();
-        names.sort();
+        crate::sort::ascending(&mut names);
         let detections = names.iter().map(|n| rule.detections[*n].clone()).collect();
         let conditions = rule.conditions.iter().map(|c| node(c, &names)).collect();
         Verdict {

@@ -105,7 +105,7 @@ impl<'w> Script<'w> {
         self.files
             .into_iter()
             .map(|(path, mut lines)| {
-                lines.sort_by_key(|(t, seq, _)| (*t, *seq));
+                crate::sort::by_key(&mut lines, |(t, seq, _)| (*t, *seq));
                 let lines = lines.into_iter().map(|(t, _, l)| (t, l)).collect();
                 (path, lines)
             })

@@ -145,7 +145,7 @@ impl Tally {
             .iter()
             .map(|(&k, &n)| (dict.get(k).to_string(), n))
             .collect();
-        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        crate::sort::by(&mut v, |a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         v.truncate(TOP_VALUES);
         v
     }
@@ -318,7 +318,9 @@ pub fn baseline(store: &Store, events: &[u32], max_profiles: usize) -> Baseline 
     for (&ip, acc) in &addresses {
         volume_spikes(&ip_name(ip), acc, &mut push);
     }
-    anomalies.sort_by(|a, b| (a.0, a.1.kind, &a.1.entity).cmp(&(b.0, b.1.kind, &b.1.entity)));
+    crate::sort::by(&mut anomalies, |a, b| {
+        (a.0, a.1.kind, &a.1.entity).cmp(&(b.0, b.1.kind, &b.1.entity))
+    });
     anomalies.truncate(MAX_ANOMALIES);
     let mut profiles: Vec<Profile> = identities
         .iter()
@@ -329,7 +331,9 @@ pub fn baseline(store: &Store, events: &[u32], max_profiles: usize) -> Baseline 
                 .map(|(&a, acc)| acc.profile(store, "address", &ip_name(a), Field::User)),
         )
         .collect();
-    profiles.sort_by(|a, b| (a.events, &a.kind, &a.entity).cmp(&(b.events, &b.kind, &b.entity)));
+    crate::sort::by(&mut profiles, |a, b| {
+        (a.events, &a.kind, &a.entity).cmp(&(b.events, &b.kind, &b.entity))
+    });
     profiles.truncate(max_profiles);
     Baseline {
         profiles,

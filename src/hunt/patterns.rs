@@ -94,7 +94,7 @@ pub fn message_patterns(
     }
     let distinct = out.len();
     // Rarest first; ties by first appearance (ids are in that order).
-    out.sort_by_key(|p| p.count);
+    crate::sort::by_key(&mut out, |p| p.count);
     out.truncate(limit.min(MAX_PATTERNS));
     MessagePatterns {
         messages: mined.len() as u64,

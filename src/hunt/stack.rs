@@ -118,7 +118,7 @@ pub fn stack(
     }
     let distinct = groups.len();
     let mut ordered: Vec<([u32; MAX_STACK_FIELDS], Group)> = groups.into_iter().collect();
-    ordered.sort_by(|(ka, a), (kb, b)| {
+    crate::sort::by(&mut ordered, |(ka, a), (kb, b)| {
         (a.count, a.first.unwrap_or(i64::MAX), ka).cmp(&(b.count, b.first.unwrap_or(i64::MAX), kb))
     });
     ordered.truncate(limit.min(MAX_STACK_ROWS));

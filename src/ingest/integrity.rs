@@ -359,7 +359,7 @@ impl IntegrityTracker {
                 .map(|Reverse(c)| c)
                 .filter(|&(d, _)| d > threshold)
                 .collect();
-            kept.sort_by_key(|&(_, from)| from);
+            crate::sort::by_key(&mut kept, |&(_, from)| from);
             gaps = kept
                 .into_iter()
                 .map(|(d, from)| Gap {

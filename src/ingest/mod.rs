@@ -233,7 +233,7 @@ impl InputReader {
         }
         // By line (input-wide problems first), so the order does not depend
         // on where chunks happened to end.
-        self.summary.diagnostics.sort_by_key(|d| d.line);
+        crate::sort::by_key(&mut self.summary.diagnostics, |d| d.line);
         if let Some(hasher) = self.hasher.take() {
             self.summary.sha256 = hex(&hasher.finalize());
         }

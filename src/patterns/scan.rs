@@ -269,7 +269,7 @@ impl PatternReport {
     /// One pattern per line, rarest first: count, id, template.
     pub fn render_text(&self) -> String {
         let mut order: Vec<_> = self.patterns.patterns.iter().collect();
-        order.sort_by_key(|p| (p.count, p.id));
+        crate::sort::by_key(&mut order, |p| (p.count, p.id));
         let mut out = format!("{:>8} {:>6}  template\n", "count", "id");
         for p in order {
             let _ = writeln!(out, "{:>8} {:>6}  {}", p.count, p.id, p.template);

@@ -503,7 +503,7 @@ impl Store {
             .filter(|&(k, _)| k != 0 || field.zero_is_value())
             .map(|(k, n)| (k, n, self.stack_value(field, k)))
             .collect();
-        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.2.cmp(&b.2)));
+        crate::sort::by(&mut out, |a, b| b.1.cmp(&a.1).then_with(|| a.2.cmp(&b.2)));
         out.truncate(top);
         out.into_iter().map(|(k, n, _)| (k, n)).collect()
     }
@@ -613,7 +613,7 @@ impl Store {
             }
             series[slot[key as usize]].counts[b] += 1;
         }
-        series.sort_by(|a, b| a.name.cmp(&b.name));
+        crate::sort::by(&mut series, |a, b| a.name.cmp(&b.name));
         Histogram {
             from: grid.from,
             to: grid.to,

@@ -827,7 +827,7 @@ fn fill_counts(id: &str, counts: &std::collections::BTreeMap<String, u64>) {
     let body = by_id(id);
     clear(&body);
     let mut sorted: Vec<_> = counts.iter().collect();
-    sorted.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    crate::sort::by(&mut sorted, |a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     for (name, n) in sorted.into_iter().take(50) {
         row(&body, &[name, &n.to_string()]);
     }

@@ -98,7 +98,7 @@ pub fn start() {
 pub fn case_loaded(report: &Report) {
     with(|s| s.findings = Findings::default());
     let fill = |id: &str, mut values: Vec<(String, String)>| {
-        values.sort();
+        crate::sort::ascending(&mut values);
         values.dedup();
         let select = by_id(id);
         while select.child_element_count() > 1 {
@@ -241,10 +241,10 @@ pub fn render_list() {
         })
         .collect();
     match sort.as_str() {
-        "severity" => {
-            shown.sort_by_key(|&i| (std::cmp::Reverse(level_rank(&report.findings[i].level)), i))
-        }
-        "rule" => shown.sort_by(|&a, &b| {
+        "severity" => crate::sort::by_key(&mut shown, |&i| {
+            (std::cmp::Reverse(level_rank(&report.findings[i].level)), i)
+        }),
+        "rule" => crate::sort::by(&mut shown, |&a, &b| {
             report.findings[a]
                 .title
                 .cmp(&report.findings[b].title)

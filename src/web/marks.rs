@@ -125,7 +125,7 @@ impl Marks {
     fn findings_near(&self, t0: i64, t1: i64) -> Vec<&FindingMark> {
         let t = t0 / 2 + t1 / 2;
         let mut near: Vec<&FindingMark> = self.findings_in(t0, t1).collect();
-        near.sort_by_key(|f| (f.time - t).abs());
+        crate::sort::by_key(&mut near, |f| (f.time - t).abs());
         near
     }
 

@@ -332,7 +332,7 @@ fn matrix(report: &Report) {
                 .any(|k| t.eq_ignore_ascii_case(k) || t.starts_with(&format!("{k}.")))
         })
         .collect();
-    other.sort();
+    crate::sort::ascending(&mut other);
     other.dedup();
     if !other.is_empty() {
         let col = child(&m, "div", "tactic", "");
@@ -472,7 +472,9 @@ pub fn on_answer(tag: &str, answer: Answer) {
                 let h = child(&summary, "h2", "", &format!("Findings ({})", related.len()));
                 let _ = h;
                 let mut sorted = related.clone();
-                sorted.sort_by_key(|&i| std::cmp::Reverse(level_rank(&report.findings[i].level)));
+                crate::sort::by_key(&mut sorted, |&i| {
+                    std::cmp::Reverse(level_rank(&report.findings[i].level))
+                });
                 let ul = child(&summary, "ul", "", "");
                 for i in sorted.into_iter().take(50) {
                     let f = &report.findings[i];
