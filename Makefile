@@ -19,7 +19,8 @@ dist: setup web
 ## The page (app), the analysis worker (worker) and the tools worker
 ## (tools: samples and exports, loaded on first use): one wasm module each,
 ## as bin:profile. The page and the tools worker are built for size
-## (profile web), the analysis worker for speed (profile web-worker).
+## (profile web, opt-level z), the analysis worker at opt-level s, which keeps
+## the inlining its hot path needs (profile web-worker).
 ## WASM_OPT_FLAGS=-g keeps function names, for bench/browser-profile.mjs.
 WEB_BUILDS := app:web worker:web-worker tools:web
 WASM_OPT_FLAGS ?=
