@@ -2,7 +2,7 @@
 //!
 //! `slice::sort_by` is generic over the items and the comparison, so every
 //! call site compiles a sort of its own, about 6 kB of wasm each: the
-//! analysis worker carried 43 of them, a ninth of its code. These functions
+//! analysis worker carried 51 of them, an eighth of its code. These functions
 //! sort positions through a `dyn` comparison, so the sort is compiled once,
 //! and then move the items into place. They are for the findings, incidents,
 //! rows and names sorted once per answer; a sort on the per-record path or
