@@ -394,7 +394,7 @@ detection:
 "#,
         );
         let mut named: Vec<&str> = trie.slots.keys().map(|k| &**k).collect();
-        crate::sort::ascending(&mut named);
+        named.sort();
         assert_eq!(
             named,
             [

@@ -655,7 +655,7 @@ detection:
                         }
                     })
                     .collect();
-                crate::sort::ascending(&mut needs);
+                needs.sort();
                 needs
             })
             .collect();
