@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing Spoor needs, and only what is missing:
-# the wasm32 target, wasm-bindgen-cli at the Cargo.lock version, Debian's
+# the wasm32 target and std's sources, wasm-bindgen-cli at the Cargo.lock version, Debian's
 # Chromium and chromedriver, the npm tooling (wasm-opt, playwright-core) and
 # cargo-fuzz (docs/fuzzing.md).
 # Safe to run again: on a ready machine it only checks.
@@ -12,6 +12,11 @@ say() { echo "setup: $*" >&2; }
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
+fi
+# std's sources: the wasm modules are built with their own std (Makefile, WASM_STD).
+if ! rustup component list --installed | grep -qx rust-src; then
+  say "adding the rust-src component"
+  rustup component add rust-src
 fi
 
 want_wbg=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
