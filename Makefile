@@ -31,7 +31,8 @@ WASM_OPT_FLAGS ?=
 ## the module; the page already says only that a worker stopped). Together
 ## 10 % off the analysis worker's module at the same speed (docs/performance.md).
 ## These are unstable cargo and rustc flags: RUSTC_BOOTSTRAP=1 allows them on
-## the stable toolchain for these builds only; tests and the CLI never see it.
+## the stable toolchain for these builds (and, in scripts/fuzz.sh, for
+## cargo-fuzz); the CLI and the test builds never see it.
 WASM_STD := -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size
 WASM_RUSTFLAGS := -C target-feature=+simd128 -Zunstable-options -Cpanic=immediate-abort
 
