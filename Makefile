@@ -36,12 +36,19 @@ WASM_OPT_FLAGS ?=
 WASM_STD := -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size
 WASM_RUSTFLAGS := -C target-feature=+simd128 -Zunstable-options -Cpanic=immediate-abort
 
+## Without std's sources (rust-src could not be added) the modules are built
+## with the prebuilt std, as before: the same page, larger modules.
 web:
 	@mkdir -p target/web
+	std="$(WASM_STD)"; flags="$(WASM_RUSTFLAGS)"; \
+	if [ ! -d "$$(rustc --print sysroot)/lib/rustlib/src/rust/library/std" ]; then \
+	  echo "web: std's sources (rust-src) are missing: building with the prebuilt std, larger" >&2; \
+	  std=""; flags="-C target-feature=+simd128"; \
+	fi; \
 	for build in $(WEB_BUILDS); do \
 	  bin=$${build%%:*}; profile=$${build##*:}; \
-	  RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$(WASM_RUSTFLAGS)" \
-	    cargo build --locked --profile $$profile --target wasm32-unknown-unknown --bin $$bin $(WASM_STD) && \
+	  RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$$flags" \
+	    cargo build --locked --profile $$profile --target wasm32-unknown-unknown --bin $$bin $$std && \
 	  wasm-bindgen --target no-modules --no-typescript --out-dir target/web $(WASM_OUT)/$$profile/$$bin.wasm && \
 	  wasm-opt -Oz $(WASM_OPT_FLAGS) --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types target/web/$${bin}_bg.wasm -o target/web/$${bin}_bg.wasm || exit 1; \
 	done

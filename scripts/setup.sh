@@ -13,10 +13,12 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
 fi
-# std's sources: the wasm modules are built with their own std (Makefile, WASM_STD).
+# std's sources: the wasm modules are built with their own std (Makefile,
+# WASM_STD); without them `make web` builds with the prebuilt std, larger.
 if ! rustup component list --installed | grep -qx rust-src; then
   say "adding the rust-src component"
-  rustup component add rust-src
+  rustup component add rust-src \
+    || say "rust-src could not be added: the wasm modules will be built with the prebuilt std (larger)"
 fi
 
 want_wbg=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
