@@ -34,7 +34,8 @@ WASM_OPT_FLAGS ?=
 ## the stable toolchain for these builds (and, in scripts/fuzz.sh, for
 ## cargo-fuzz); the CLI and the test builds never see it.
 WASM_STD := -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size
-WASM_RUSTFLAGS := -C target-feature=+simd128 -Zunstable-options -Cpanic=immediate-abort
+## Cargo adds these to .cargo/config.toml's wasm32 rustflags (simd128).
+WASM_RUSTFLAGS := -Zunstable-options -Cpanic=immediate-abort
 
 ## Without std's sources (rust-src could not be added) the modules are built
 ## with the prebuilt std, as before: the same page, larger modules.
@@ -43,7 +44,7 @@ web:
 	std="$(WASM_STD)"; flags="$(WASM_RUSTFLAGS)"; \
 	if [ ! -d "$$(rustc --print sysroot)/lib/rustlib/src/rust/library/std" ]; then \
 	  echo "web: std's sources (rust-src) are missing: building with the prebuilt std, larger" >&2; \
-	  std=""; flags="-C target-feature=+simd128"; \
+	  std=""; flags=""; \
 	fi; \
 	for build in $(WEB_BUILDS); do \
 	  bin=$${build%%:*}; profile=$${build##*:}; \
