@@ -70,7 +70,7 @@ impl<'a> RecordEvent<'a> {
     /// The reference stored for this event by correlation windows:
     /// `"<input>:<line>"`, parsed back by [`parse_event_ref`].
     pub fn event_ref(&self) -> String {
-        format!("{}:{}", self.input, self.record.location.line)
+        event_ref(self.input, self.record.location.line)
     }
 
     fn annotation(&self, key: &str) -> Option<EventValue<'_>> {
@@ -200,6 +200,11 @@ fn plain_lookup<'v>(fields: &'v Value, path: &str) -> Option<Option<EventValue<'
 }
 
 /// Parse a stored `"<input>:<line>"` reference.
+/// The reference to a record that correlation evidence keeps: `input:line`.
+pub fn event_ref(input: u32, line: u64) -> String {
+    format!("{input}:{line}")
+}
+
 pub fn parse_event_ref(s: &str) -> Option<(u32, u64)> {
     let (a, b) = s.split_once(':')?;
     Some((a.parse().ok()?, b.parse().ok()?))

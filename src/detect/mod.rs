@@ -11,7 +11,8 @@
 //!   valid rules) and are reported by [`Detector::inapplicable`].
 //! - A field-mapping pipeline kept as data (`rules/mapping/`), applied to
 //!   Kubernetes audit rules before compilation.
-//! - Correlations through one shared rsigma `CorrelationEngine`, fed the
+//! - Correlations (`correlation.rs`: rsigma's correlation engine rebuilt
+//!   from its parts, counting windows kept incrementally), fed the
 //!   detections of every lane, on EVENT time (never the wall clock): records
 //!   without a time still produce detections but never enter a window.
 //! - Per-rule load failures: one bad document never hides the others, and
@@ -21,6 +22,7 @@
 //! text as [`RuleSource`]s (a file may hold several `---` documents).
 
 mod adapter;
+mod correlation;
 mod paths;
 mod prefilter;
 pub use adapter::ALIAS_ROOT;
@@ -38,9 +40,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use rsigma_eval::{
-    apply_pipelines, compile_rule, evaluate_rule, parse_pipeline, CorrelationConfig,
-    CorrelationEngine, CorrelationEventMode, Engine, EvaluationResult, MatchDetailLevel, Pipeline,
-    ResultBody, TimestampFallback,
+    apply_pipelines, compile_rule, evaluate_rule, parse_pipeline, CorrelationEventMode, Engine,
+    EvaluationResult, MatchDetailLevel, Pipeline, ResultBody,
 };
 use rsigma_parser::{
     parse_sigma_yaml, ConditionOperator, CorrelationCondition, CorrelationRule, CorrelationType,
@@ -49,6 +50,7 @@ use rsigma_parser::{
 use serde::{Deserialize, Serialize};
 
 use crate::event::{Format, Record};
+use correlation::Correlations;
 use paths::FieldPaths;
 use prefilter::Prefilter;
 use verdict::Verdict;
@@ -328,7 +330,7 @@ type RuleIds = HashSet<String, ahash::RandomState>;
 /// Runs a set of Sigma rules over records.
 pub struct Detector {
     lanes: Arc<Lanes>,
-    correlation: Option<CorrelationEngine>,
+    correlation: Option<Correlations>,
     rules: Vec<RuleMeta>,
     /// Ids of rules referenced only by `generate: false` correlations:
     /// their own matches feed the correlation but are not findings.
@@ -612,9 +614,13 @@ impl Detector {
             return Vec::new();
         }
         let results = match (&mut self.correlation, record.event.time_ns) {
-            (Some(engine), Some(ns)) => {
+            (Some(correlations), Some(ns)) => {
                 let event = RecordEvent::new(record, input);
-                engine.process_with_detections(&event, detections, ns.div_euclid(1_000_000_000))
+                let place = Evidence {
+                    input,
+                    line: record.location.line,
+                };
+                correlations.process(&event, place, detections, ns.div_euclid(1_000_000_000))
             }
             _ => detections,
         };
@@ -933,7 +939,7 @@ fn load_correlations(
     detections: &[SigmaRule],
     metas: &mut Vec<RuleMeta>,
     failures: &mut Vec<RuleFailure>,
-) -> (Option<CorrelationEngine>, RuleIds) {
+) -> (Option<Correlations>, RuleIds) {
     if correlations.is_empty() {
         return (None, RuleIds::default());
     }
@@ -1005,13 +1011,7 @@ fn load_correlations(
         }
     }
 
-    let config = CorrelationConfig {
-        timestamp_fallback: TimestampFallback::Skip,
-        correlation_event_mode: CorrelationEventMode::Refs,
-        max_correlation_events: MAX_CORRELATION_EVIDENCE,
-        ..CorrelationConfig::default()
-    };
-    let mut engine = CorrelationEngine::new(config);
+    let mut engine = Correlations::new(CorrelationEventMode::Refs, MAX_CORRELATION_EVIDENCE);
     let mut loaded: Vec<CorrelationRule> = Vec::new();
     for (origin, mut c) in correlations.drain(..) {
         cap_group_entries(&mut c);
@@ -1079,8 +1079,7 @@ fn load_correlations(
     for rule in detections {
         let keys = || rule.id.iter().chain(rule.name.iter()).map(String::as_str);
         if keys().any(|k| referenced.contains(k)) {
-            // Already compiled once; a second failure is not expected.
-            let _ = guard(|| engine.add_rule(rule));
+            engine.add_rule(rule);
         }
         if keys().any(|k| hidden.contains(k)) {
             correlation_only.extend(rule.id.clone());
@@ -1092,11 +1091,10 @@ fn load_correlations(
 /// Entries a counting correlation keeps in one group's window, at least.
 const MIN_GROUP_ENTRIES: u64 = 4096;
 
-/// Bounds a counting correlation's window per group. rsigma keeps every
-/// entry of a window and recounts the window on each detection (a
-/// `value_count` collects its distinct values), so a busy group made every
-/// detection cost the window's size: an audit log twice as long took three
-/// times as long. The oldest entries go first; a cap of 16 times the
+/// Bounds a counting correlation's window per group: a window keeps every
+/// entry, so a busy group's would grow with the log (and rsigma, which
+/// recounted the window on each detection, took three times as long for
+/// an audit log twice as long). The oldest entries go first; a cap of 16 times the
 /// threshold (at least [`MIN_GROUP_ENTRIES`]) changes no `event_count`
 /// verdict (a count at the cap is already past the threshold), and a
 /// `value_count`'s only when the newest thousands of entries repeat fewer
