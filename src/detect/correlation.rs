@@ -157,20 +157,34 @@ impl Correlations {
             self.evict_all(ts);
         }
         let mut fired = Vec::new();
+        // Taken out while the windows change, so that a detection borrows
+        // its rule's entry instead of copying it.
+        let by_rule = std::mem::take(&mut self.by_rule);
         for det in &detections {
             let Some(match_id) = det.header.rule_id.as_deref() else {
                 continue;
             };
-            let (name, targets) = match self.by_rule.get(match_id) {
-                Some((name, targets)) => (name.clone(), targets.clone()),
-                None => (None, self.by_ref.get(match_id).cloned().unwrap_or_default()),
+            let unregistered;
+            let (name, targets) = match by_rule.get(match_id) {
+                Some((name, targets)) => (name.as_deref(), targets.as_slice()),
+                None => {
+                    unregistered = self.by_ref.get(match_id).cloned().unwrap_or_default();
+                    (None, unregistered.as_slice())
+                }
             };
-            let mut refs: Vec<&str> = vec![match_id];
-            refs.extend(name.as_deref());
-            for idx in targets {
-                self.update(idx, event, &place, ts, &refs, &mut fired);
+            let both;
+            let refs: &[&str] = match name {
+                Some(name) => {
+                    both = [match_id, name];
+                    &both
+                }
+                None => std::slice::from_ref(&match_id),
+            };
+            for &idx in targets {
+                self.update(idx, event, &place, ts, refs, &mut fired);
             }
         }
+        self.by_rule = by_rule;
         let chained = self.chain(&fired, ts);
         let mut out = detections;
         out.extend(fired);
