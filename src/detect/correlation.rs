@@ -4,9 +4,9 @@
 //! what the engine did per detection made cheaper:
 //!
 //! - a `value_count` window keeps its distinct values counted as entries
-//!   come and go, where rsigma hashed the whole window (up to
-//!   [`super::MIN_GROUP_ENTRIES`] entries) into a new set on every
-//!   detection: the largest cost of a scan's correlation;
+//!   come and go, where rsigma hashed the whole window (thousands of
+//!   entries in a busy group: `cap_group_entries`) into a new set on every
+//!   detection, the largest cost of a scan's correlation;
 //! - a window's evidence is kept as the records' places, not as JSON
 //!   objects with an id built for each detection and read back;
 //! - a detection finds the correlations that reference its rule with one
@@ -25,10 +25,9 @@ use rsigma_eval::correlation::{
     apply_window_open, compile_correlation, CompiledCorrelation, WindowDecision,
 };
 use rsigma_eval::{
-    CorrelationAction, CorrelationEventMode, EvaluationResult, Event, EventRef, EventValue,
-    GroupKey, ResultBody, WindowState,
+    CorrelationAction, CorrelationBody, CorrelationEventMode, EvaluationResult, Event, EventRef,
+    EventValue, GroupKey, ResultBody, RuleHeader, WindowState,
 };
-use rsigma_eval::{CorrelationBody, RuleHeader};
 use rsigma_parser::{CorrelationRule, CorrelationType, SigmaRule, WindowMode};
 
 use super::Evidence;
