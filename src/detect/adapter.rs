@@ -199,12 +199,12 @@ fn plain_lookup<'v>(fields: &'v Value, path: &str) -> Option<Option<EventValue<'
     Some(Some(EventValue::from(at)))
 }
 
-/// Parse a stored `"<input>:<line>"` reference.
 /// The reference to a record that correlation evidence keeps: `input:line`.
 pub fn event_ref(input: u32, line: u64) -> String {
     format!("{input}:{line}")
 }
 
+/// Parse a stored `"<input>:<line>"` reference.
 pub fn parse_event_ref(s: &str) -> Option<(u32, u64)> {
     let (a, b) = s.split_once(':')?;
     Some((a.parse().ok()?, b.parse().ok()?))

@@ -142,8 +142,8 @@ impl Correlations {
     }
 
     /// The detections of one record at `ts` (seconds), followed by the
-    /// correlations they complete. Records must come in time order of
-    /// arrival, as to rsigma's `process_with_detections`.
+    /// correlations they complete. Records must come in order, as to
+    /// rsigma's `process_with_detections`.
     pub fn process(
         &mut self,
         event: &impl Event,

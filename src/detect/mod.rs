@@ -627,8 +627,8 @@ impl Detector {
         self.findings(results, record, input)
     }
 
-    /// End of input. rsigma emits a correlation on the event that satisfies
-    /// its condition, so nothing is pending here.
+    /// End of input. A correlation fires on the event that satisfies its
+    /// condition (as in rsigma), so nothing is pending here.
     pub fn finish(&mut self) -> Vec<Finding> {
         Vec::new()
     }
@@ -1093,9 +1093,9 @@ const MIN_GROUP_ENTRIES: u64 = 4096;
 
 /// Bounds a counting correlation's window per group: a window keeps every
 /// entry, so a busy group's would grow with the log (and rsigma, which
-/// recounted the window on each detection, took three times as long for
-/// an audit log twice as long). The oldest entries go first; a cap of 16 times the
-/// threshold (at least [`MIN_GROUP_ENTRIES`]) changes no `event_count`
+/// recounted the window on each detection, took three times as long for an
+/// audit log twice as long). The oldest entries go first; a cap of 16 times
+/// the threshold (at least [`MIN_GROUP_ENTRIES`]) changes no `event_count`
 /// verdict (a count at the cap is already past the threshold), and a
 /// `value_count`'s only when the newest thousands of entries repeat fewer
 /// values than the threshold. A rule's own `rsigma.max_group_entries` wins.
