@@ -36,6 +36,11 @@ pub enum FromWorker {
         total: u64,
         wasm_memory: u64,
     },
+    /// The analysis worker asks the page for bytes `from..to` of file
+    /// `index` of the analysis message's `files`; the page answers
+    /// `{index, from, slice}` with the bytes as a transferred
+    /// `ArrayBuffer`, or `slice: null` when it cannot read them.
+    Read { index: usize, from: u64, to: u64 },
     /// Every input is analysed; `wasm_memory` as in [`FromWorker::Progress`].
     Done {
         report: Box<Report>,

@@ -6,7 +6,7 @@ use js_sys::{Array, Uint8Array};
 use spoor::analysis::Analysis;
 use spoor::protocol::FromWorker;
 use spoor::report::Report;
-use spoor::web::{read_blob_chunks, sha256_hex};
+use spoor::web::{read_blob_chunks, read_chunks, sha256_hex};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 use web_sys::Blob;
@@ -58,6 +58,33 @@ async fn reading_stops_when_asked() {
     .await
     .unwrap();
     assert_eq!(seen, [(100, 100), (100, 200)]);
+}
+
+/// A slice that does not come back as bytes (the page could not read the
+/// file it feeds the worker) stops the reading with a message, after the
+/// slices before it.
+#[wasm_bindgen_test]
+async fn a_slice_that_is_not_bytes_is_an_error() {
+    let read = |from: u64, to: u64| {
+        let slice: JsValue = if from < 200 {
+            Uint8Array::from(&DEMO[from as usize..to as usize])
+                .buffer()
+                .into()
+        } else {
+            JsValue::NULL
+        };
+        Ok(js_sys::Promise::resolve(&slice))
+    };
+    let mut seen = Vec::new();
+    let failed = read_chunks(1000, 100, read, |c, done| {
+        seen.push((c.to_vec(), done));
+        true
+    })
+    .await
+    .unwrap_err();
+    assert!(failed.as_string().unwrap().contains("could not read"));
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[1], (DEMO[100..200].to_vec(), 200));
 }
 
 #[wasm_bindgen_test]

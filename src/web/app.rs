@@ -21,8 +21,10 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    DragEvent, Event, File, HtmlElement, HtmlInputElement, KeyboardEvent, MessageEvent, Worker,
+    Blob, DragEvent, Event, File, HtmlElement, HtmlInputElement, KeyboardEvent, MessageEvent,
+    Worker,
 };
 
 pub const TABS: [&str; 8] = [
@@ -49,6 +51,9 @@ pub struct State {
     /// The running analysis's files being hashed by the tools worker:
     /// (request id, the file's index in the analysis message's `files`).
     pub hashes: Vec<(u64, usize)>,
+    /// The running analysis's `files`, which the page reads for the
+    /// analysis worker ([`read_for_worker`]).
+    pub reading: Option<Array>,
     pub files: Vec<File>,
     pub report: Option<Rc<Report>>,
     /// The worker holds a finished case and answers requests.
@@ -289,6 +294,11 @@ pub fn run(message: &JsValue) {
     let Some(name) = sample else {
         let hashed = hash_in_tools(message);
         let _ = Reflect::set(message, &"hashed".into(), &JsValue::from_bool(hashed));
+        with(|s| {
+            s.reading = Reflect::get(message, &"files".into())
+                .ok()
+                .and_then(|f| f.dyn_into().ok())
+        });
         let _ = worker.post_message(message);
         return;
     };
@@ -349,6 +359,43 @@ fn post_hash(worker: &Worker, index: usize, sha256: &JsValue) {
     let _ = Reflect::set(&message, &"index".into(), &JsValue::from_f64(index as f64));
     let _ = Reflect::set(&message, &"sha256".into(), sha256);
     let _ = worker.post_message(&message);
+}
+
+/// Reads bytes `from..to` of the running analysis's file `index` and
+/// hands them to the analysis worker as `{index, from, slice}`, the
+/// `ArrayBuffer` transferred (`slice: null` if the file cannot be read).
+/// A worker cancelled meanwhile gets nothing: posting to it does nothing.
+fn read_for_worker(index: usize, from: u64, to: u64) {
+    let Some((worker, file)) = with(|s| {
+        let file = s
+            .reading
+            .as_ref()?
+            .get(index as u32)
+            .dyn_into::<Blob>()
+            .ok()?;
+        Some((s.worker.clone()?, file))
+    }) else {
+        return;
+    };
+    let read = file.slice_with_f64_and_f64(from as f64, to as f64);
+    wasm_bindgen_futures::spawn_local(async move {
+        let slice = match read {
+            Ok(blob) => JsFuture::from(blob.array_buffer())
+                .await
+                .unwrap_or(JsValue::NULL),
+            Err(_) => JsValue::NULL,
+        };
+        let message = Object::new();
+        let _ = Reflect::set(&message, &"index".into(), &JsValue::from_f64(index as f64));
+        let _ = Reflect::set(&message, &"from".into(), &JsValue::from_f64(from as f64));
+        let _ = Reflect::set(&message, &"slice".into(), &slice);
+        let transfer = if slice.is_null() {
+            Array::new()
+        } else {
+            Array::of1(&slice)
+        };
+        let _ = worker.post_message_with_transfer(&message, &transfer);
+    });
 }
 
 /// Shows a report saved in a case file. A fresh worker without logs
@@ -510,6 +557,7 @@ fn cancel_worker() -> bool {
     with(|s| {
         s.ready = false;
         s.sample_request = None;
+        s.reading = None;
         if !s.hashes.is_empty() {
             // The tools worker is still hashing this case's files.
             if let Some(tools) = &s.tools {
@@ -551,6 +599,7 @@ fn handle(message: FromWorker) {
             total,
             ..
         } => on_progress(input, path, done, total),
+        FromWorker::Read { index, from, to } => read_for_worker(index, from, to),
         FromWorker::Done { report, .. } => {
             perf::end("spoor:analysis");
             with(|s| s.ready = true);

@@ -1,9 +1,9 @@
 //! Reads a browser `Blob` (a dropped `File`) in chunks, so a multi-GB file
 //! never has to fit in memory.
 
-use js_sys::{Promise, Uint8Array};
+use js_sys::{ArrayBuffer, Promise, Uint8Array};
 use sha2::{Digest, Sha256};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
 
@@ -12,31 +12,48 @@ pub const CHUNK: u64 = 4 << 20;
 
 /// Calls `each(chunk, bytes_done)` for consecutive slices of `blob`, until
 /// the end or until `each` returns false.
-///
-/// The next slice is asked for before `each` works on the current one: the
-/// browser reads it meanwhile, off this thread. Waiting for each read in
-/// turn left the worker idle a tenth of an analysis (bench/browser-profile.mjs).
 pub async fn read_blob_chunks(
     blob: &Blob,
     chunk_size: u64,
+    each: impl FnMut(&[u8], u64) -> bool,
+) -> Result<(), JsValue> {
+    let read = |from: u64, to: u64| -> Result<Promise, JsValue> {
+        Ok(blob
+            .slice_with_f64_and_f64(from as f64, to as f64)?
+            .array_buffer())
+    };
+    read_chunks(blob.size() as u64, chunk_size, read, each).await
+}
+
+/// Calls `each(chunk, bytes_done)` for consecutive slices of `total` bytes,
+/// until the end or until `each` returns false. `read(from, to)` asks for
+/// the bytes in `from..to`: a promise of an `ArrayBuffer`.
+///
+/// The next slice is asked for before `each` works on the current one: it is
+/// read meanwhile, off this thread. Waiting for each read in turn left the
+/// worker idle a tenth of an analysis (bench/browser-profile.mjs).
+pub async fn read_chunks(
+    total: u64,
+    chunk_size: u64,
+    read: impl Fn(u64, u64) -> Result<Promise, JsValue>,
     mut each: impl FnMut(&[u8], u64) -> bool,
 ) -> Result<(), JsValue> {
-    let total = blob.size() as u64;
     let step = chunk_size.max(1);
-    let read = |from: u64| -> Result<(Promise, u64), JsValue> {
+    let ask = |from: u64| -> Result<(Promise, u64), JsValue> {
         let to = (from + step).min(total);
-        Ok((
-            blob.slice_with_f64_and_f64(from as f64, to as f64)?
-                .array_buffer(),
-            to,
-        ))
+        Ok((read(from, to)?, to))
     };
-    let mut next = if total > 0 { Some(read(0)?) } else { None };
+    let mut next = if total > 0 { Some(ask(0)?) } else { None };
     let mut buf = Vec::new();
     while let Some((pending, end)) = next.take() {
         let array = JsFuture::from(pending).await?;
+        if !array.is_instance_of::<ArrayBuffer>() {
+            return Err(JsValue::from_str(
+                "the browser could not read the file; drop it again",
+            ));
+        }
         if end < total {
-            next = Some(read(end)?);
+            next = Some(ask(end)?);
         }
         let bytes = Uint8Array::new(&array);
         buf.resize(bytes.length() as usize, 0);
