@@ -39,9 +39,9 @@ pub struct Summary {
 #[derive(Default)]
 struct Tally {
     events: u64,
-    actions: HashMap<String, u64, ahash::RandomState>,
-    users: HashMap<String, u64, ahash::RandomState>,
-    formats: HashMap<Format, u64, ahash::RandomState>,
+    actions: HashMap<String, u64, foldhash::fast::RandomState>,
+    users: HashMap<String, u64, foldhash::fast::RandomState>,
+    formats: HashMap<Format, u64, foldhash::fast::RandomState>,
 }
 
 impl Tally {
@@ -58,7 +58,7 @@ impl Tally {
     }
 
     fn summary(&self) -> Summary {
-        let sorted = |counts: &HashMap<String, u64, ahash::RandomState>| {
+        let sorted = |counts: &HashMap<String, u64, foldhash::fast::RandomState>| {
             counts.iter().map(|(k, n)| (k.clone(), *n)).collect()
         };
         Summary {

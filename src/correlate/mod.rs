@@ -41,7 +41,7 @@ use describe::Action;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use ahash::RandomState;
+use foldhash::fast::RandomState;
 
 /// Findings further apart than this never join one incident (60 minutes).
 pub const GAP_NS: i64 = 60 * 60 * 1_000_000_000;
@@ -200,7 +200,7 @@ struct Signal {
 
 #[derive(Default)]
 pub struct Correlator {
-    /// ahash: looked up for every event (SipHash was 1.5 % of a scan).
+    /// foldhash: looked up for every event (SipHash was 1.5 % of a scan).
     entities: HashMap<Entity, EntityStats, RandomState>,
     entities_dropped: u64,
     /// `ns/pod` → node.

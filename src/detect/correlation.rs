@@ -20,7 +20,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use ahash::RandomState;
+use foldhash::fast::RandomState;
 use rsigma_eval::correlation::{
     apply_window_open, compile_correlation, CompiledCorrelation, WindowDecision,
 };

@@ -325,7 +325,7 @@ fn quiet_match(rule: &rsigma_eval::CompiledRule) -> EvaluationResult {
 }
 
 /// Rule ids, looked up for every match.
-type RuleIds = HashSet<String, ahash::RandomState>;
+type RuleIds = HashSet<String, foldhash::fast::RandomState>;
 
 /// Runs a set of Sigma rules over records.
 pub struct Detector {

@@ -11,7 +11,7 @@
 //! rsigma hands `get_field` the very `String` its compiled rule holds, so the
 //! trie also keeps each rule string's address: most lookups are then found
 //! by address, without hashing or comparing the path (hashing was 5 % of the
-//! page's analysis: wasm has no AES instructions for ahash).
+//! page's analysis, where string hashing is dearer than natively).
 //!
 //! The walk keeps [`super::adapter`]'s semantics for plain dotted paths: a
 //! step onto an array takes every element, the value at the end of the path
@@ -20,7 +20,7 @@
 
 use std::collections::HashMap;
 
-use ahash::RandomState;
+use foldhash::fast::RandomState;
 use rsigma_eval::CompiledDetection;
 use serde_json::Value;
 

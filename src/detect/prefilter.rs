@@ -22,8 +22,8 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use ahash::RandomState;
 use aho_corasick::AhoCorasick;
+use foldhash::fast::RandomState;
 use rsigma_eval::event::Event;
 use rsigma_eval::matcher::GroupMode;
 use rsigma_eval::{CompiledDetection, CompiledDetectionItem, CompiledMatcher, CompiledRule};

@@ -159,8 +159,8 @@ impl Col {
 /// Distinct values of one column; symbol 0 is "no value".
 #[derive(Debug, Clone)]
 pub struct Dict {
-    /// ahash, not SipHash: up to a dozen lookups per event in the page.
-    map: HashMap<Arc<str>, u32, ahash::RandomState>,
+    /// foldhash, not SipHash: up to a dozen lookups per event in the page.
+    map: HashMap<Arc<str>, u32, foldhash::fast::RandomState>,
     values: Vec<Arc<str>>,
     text_bytes: usize,
     /// The symbol [`Dict::intern_within`] gave last: events in a row often
@@ -494,7 +494,7 @@ impl Store {
     /// The `top` most frequent keys of `field` among `events` with their
     /// counts, largest first, ties by name (an empty value is no key).
     fn top_keys(&self, field: StackField, events: &[u32], top: usize) -> Vec<(u32, u64)> {
-        let mut counts: HashMap<u32, u64> = HashMap::new();
+        let mut counts: HashMap<u32, u64, foldhash::fast::RandomState> = HashMap::default();
         for &i in events {
             *counts.entry(self.stack_key(field, i)).or_default() += 1;
         }
