@@ -1,5 +1,5 @@
-//! Reads a browser `Blob` (a dropped `File`) in chunks, so a multi-GB file
-//! never has to fit in memory.
+//! Reads a dropped file in chunks, so a multi-GB file never has to fit in
+//! memory: from a browser `Blob`, or as slices the page reads and sends.
 
 use js_sys::{ArrayBuffer, Promise, Uint8Array};
 use sha2::{Digest, Sha256};

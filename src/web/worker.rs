@@ -6,8 +6,7 @@
 //! Cancelling is the page terminating this worker, so nothing here needs to
 //! poll for it.
 
-use super::blob::read_chunks;
-use super::blob::CHUNK;
+use super::blob::{read_chunks, CHUNK};
 use super::message::{number, post, scope};
 use super::sha256_hex;
 use crate::analysis::Analysis;
