@@ -66,19 +66,37 @@ impl<'de> DeserializeSeed<'de> for Key<'_, 'de> {
     }
 }
 
+/// A visitor method that pushes one scalar node.
+macro_rules! scalar {
+    ($method:ident, $ty:ty, $node:ident) => {
+        fn $method<E>(self, v: $ty) -> Result<(), E> {
+            self.0.push(Node::$node(v));
+            Ok(())
+        }
+    };
+}
+
+/// The visitor methods that push a string node, borrowed from the line
+/// unless it had escapes.
+macro_rules! strings {
+    ($node:ident) => {
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<(), E> {
+            self.0.push(Node::$node(Cow::Borrowed(v)));
+            Ok(())
+        }
+        fn visit_str<E>(self, v: &str) -> Result<(), E> {
+            self.0.push(Node::$node(Cow::Owned(v.to_owned())));
+            Ok(())
+        }
+    };
+}
+
 impl<'de> Visitor<'de> for Key<'_, 'de> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an object key")
     }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<(), E> {
-        self.0.push(Node::Key(Cow::Borrowed(v)));
-        Ok(())
-    }
-    fn visit_str<E>(self, v: &str) -> Result<(), E> {
-        self.0.push(Node::Key(Cow::Owned(v.to_owned())));
-        Ok(())
-    }
+    strings!(Key);
 }
 
 impl<'de> Visitor<'de> for Tape<'_, 'de> {
@@ -90,30 +108,11 @@ impl<'de> Visitor<'de> for Tape<'_, 'de> {
         self.0.push(Node::Null);
         Ok(())
     }
-    fn visit_bool<E>(self, v: bool) -> Result<(), E> {
-        self.0.push(Node::Bool(v));
-        Ok(())
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<(), E> {
-        self.0.push(Node::Int(v));
-        Ok(())
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<(), E> {
-        self.0.push(Node::Uint(v));
-        Ok(())
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<(), E> {
-        self.0.push(Node::Float(v));
-        Ok(())
-    }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<(), E> {
-        self.0.push(Node::Str(Cow::Borrowed(v)));
-        Ok(())
-    }
-    fn visit_str<E>(self, v: &str) -> Result<(), E> {
-        self.0.push(Node::Str(Cow::Owned(v.to_owned())));
-        Ok(())
-    }
+    scalar!(visit_bool, bool, Bool);
+    scalar!(visit_i64, i64, Int);
+    scalar!(visit_u64, u64, Uint);
+    scalar!(visit_f64, f64, Float);
+    strings!(Str);
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let at = self.0.len();
         self.0.push(Node::Object(0));
