@@ -67,12 +67,6 @@ impl<'a> RecordEvent<'a> {
         self.resolved.as_ref().filter(|_| !self.dotted_keys)
     }
 
-    /// The reference stored for this event by correlation windows:
-    /// `"<input>:<line>"`, parsed back by [`parse_event_ref`].
-    pub fn event_ref(&self) -> String {
-        event_ref(self.input, self.record.location.line)
-    }
-
     fn annotation(&self, key: &str) -> Option<EventValue<'_>> {
         let v = self.record.fields.get("annotations")?.get(key)?;
         Some(EventValue::from(v))
@@ -199,7 +193,8 @@ fn plain_lookup<'v>(fields: &'v Value, path: &str) -> Option<Option<EventValue<'
     Some(Some(EventValue::from(at)))
 }
 
-/// The reference to a record that correlation evidence keeps: `input:line`.
+/// The reference to a record that correlation evidence keeps:
+/// `input:line`, parsed back by [`parse_event_ref`].
 pub fn event_ref(input: u32, line: u64) -> String {
     format!("{input}:{line}")
 }
@@ -243,14 +238,14 @@ impl Event for RecordEvent<'_> {
         self.json.visit_string_values(visit)
     }
 
-    /// What correlation windows store per event. Spoor runs rsigma in
-    /// "event refs" mode, which keeps `id` of this value: a reference back
-    /// to the record (input and line) instead of a copy of it. Nothing else
-    /// in the detector reads the materialized event (rules' `include_event`
-    /// is switched off at load).
+    /// The record as a reference, `{"id": "<input>:<line>"}`: the id
+    /// correlation evidence names it by ([`event_ref`]), not a copy of it.
+    /// The detector never materializes an event (rules' `include_event` is
+    /// switched off at load, and correlation windows keep record places).
     fn to_json(&self) -> Value {
+        let id = event_ref(self.input, self.record.location.line);
         let mut m = serde_json::Map::with_capacity(1);
-        m.insert("id".to_string(), Value::String(self.event_ref()));
+        m.insert("id".to_string(), Value::String(id));
         Value::Object(m)
     }
 
