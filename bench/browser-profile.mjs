@@ -6,6 +6,11 @@
 // Chromium's DevTools opens (Performance → Load profile).
 //
 //   make dist && node bench/browser-profile.mjs --file PATH [--out worker.cpuprofile] [--top 40]
+//     [--js-flags=--no-wasm-inlining]
+//
+// V8 inlines small wasm functions into their callers, so their time shows
+// as the callers' own; --js-flags=--no-wasm-inlining keeps them apart
+// (memcmp, at 8 % of the worker, was only seen so).
 //
 // Names: `make dist` runs wasm-opt without -g, which drops them. For a
 // readable profile, rebuild the scripts with names kept:
@@ -21,13 +26,14 @@ const { values: opts } = parseArgs({
     out: { type: 'string', default: 'worker.cpuprofile' },
     top: { type: 'string', default: '40' },
     interval: { type: 'string', default: '500' },
+    'js-flags': { type: 'string' },
   },
 });
 
 async function main() {
   if (!opts.file) throw new Error('--file PATH: the file to drop on the page');
   const { server, origin } = await servePage();
-  const browser = await launchChromium();
+  const browser = await launchChromium(opts['js-flags'] ? [`--js-flags=${opts['js-flags']}`] : []);
   try {
     const page = await browser.newPage();
     await page.goto(origin + '/');

@@ -6,7 +6,7 @@ use js_sys::{Array, Uint8Array};
 use spoor::analysis::Analysis;
 use spoor::protocol::FromWorker;
 use spoor::report::Report;
-use spoor::web::{read_blob_chunks, read_chunks, sha256_hex};
+use spoor::web::{read_blob_chunks, read_chunks, sha256_hex, SliceDigest, SliceHashes};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 use web_sys::Blob;
@@ -88,19 +88,49 @@ async fn a_slice_that_is_not_bytes_is_an_error() {
 }
 
 #[wasm_bindgen_test]
-async fn a_hash_is_whole_or_none() {
-    let whole = sha256_hex(&blob(DEMO), 333, || false).await.unwrap();
-    assert_eq!(whole.as_deref(), Some(DEMO_SHA256));
-    // Stopped after its first slice: no digest of part of the file.
-    let asked = std::cell::Cell::new(0);
-    let stopped = sha256_hex(&blob(DEMO), 333, || {
-        asked.set(asked.get() + 1);
-        asked.get() > 1
-    })
-    .await
-    .unwrap();
-    assert_eq!(stopped, None);
-    assert_eq!(asked.get(), 2);
+async fn a_blob_is_hashed_whole() {
+    let whole = sha256_hex(&blob(DEMO), 333).await.unwrap();
+    assert_eq!(whole, DEMO_SHA256);
+}
+
+/// The tools worker's digests from the page's slices: two files at once,
+/// an empty one, and a file with a slice missed, which gets no digest.
+#[wasm_bindgen_test]
+fn slices_hash_to_the_whole_files_digest_and_only_in_order() {
+    let mut hashes = SliceHashes::default();
+    let slices: Vec<(usize, &[u8])> = DEMO
+        .chunks(333)
+        .enumerate()
+        .map(|(i, c)| (i * 333, c))
+        .collect();
+    let last = slices.len() - 1;
+    for (n, (from, bytes)) in slices.iter().enumerate() {
+        let done = n == last;
+        let (a, b) = (
+            hashes.add(1.0, *from as u64, bytes, done),
+            hashes.add(2.0, *from as u64, bytes, done),
+        );
+        if done {
+            assert_eq!(a, SliceDigest::Whole(DEMO_SHA256.into()));
+            assert_eq!(b, SliceDigest::Whole(DEMO_SHA256.into()));
+        } else {
+            assert_eq!((a, b), (SliceDigest::Partial, SliceDigest::Partial));
+        }
+    }
+    let empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    assert_eq!(
+        hashes.add(3.0, 0, b"", true),
+        SliceDigest::Whole(empty.into())
+    );
+    for (n, (from, bytes)) in slices.iter().enumerate().filter(|(n, _)| *n != 1) {
+        let got = hashes.add(4.0, *from as u64, bytes, n == last);
+        let want = if n == last {
+            SliceDigest::OutOfOrder
+        } else {
+            SliceDigest::Partial
+        };
+        assert_eq!(got, want);
+    }
 }
 
 #[wasm_bindgen_test]

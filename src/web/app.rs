@@ -51,6 +51,9 @@ pub struct State {
     /// The running analysis's files being hashed by the tools worker:
     /// (request id, the file's index in the analysis message's `files`).
     pub hashes: Vec<(u64, usize)>,
+    /// Slices read for the analysis worker that the tools worker is
+    /// hashing on their way: (file index, from, to).
+    pub with_tools: Vec<(usize, u64, u64)>,
     /// The running analysis's `files`, which the page reads for the
     /// analysis worker ([`read_for_worker`]).
     pub reading: Option<Array>,
@@ -311,10 +314,12 @@ pub fn run(message: &JsValue) {
     }
 }
 
-/// Asks the tools worker for the SHA-256 of each of the message's `files`,
-/// so that hashing runs on another core than the analysis;
-/// [`file_hashed`] hands each digest to the analysis worker. False when
-/// the tools worker cannot start: the analysis worker then hashes.
+/// Has the tools worker hash each of the message's `files` from the
+/// slices the page reads for the analysis worker ([`read_for_worker`]), so
+/// that hashing runs on another core than the analysis and each file is
+/// read once; [`file_hashed`] hands each digest to the analysis worker.
+/// False when the tools worker cannot start: the analysis worker then
+/// hashes.
 fn hash_in_tools(message: &JsValue) -> bool {
     let Ok(files) = Reflect::get(message, &"files".into()).and_then(|f| f.dyn_into::<Array>())
     else {
@@ -329,17 +334,56 @@ fn hash_in_tools(message: &JsValue) -> bool {
             s.hashes.push((s.next_id, index));
             s.next_id
         });
-        let request = Object::new();
-        let _ = Reflect::set(&request, &"id".into(), &JsValue::from_f64(id as f64));
-        let _ = Reflect::set(&request, &"hash".into(), &file);
-        let _ = tools.post_message(&request);
+        // No slice of an empty file is read: its digest is asked for alone.
+        let empty = file.dyn_ref::<Blob>().is_some_and(|b| b.size() == 0.0);
+        if empty {
+            let _ = tools.post_message(&slice_message(Some(id), index, 0, true, &JsValue::NULL));
+        }
     }
     true
 }
 
-/// The tools worker's `{id, sha256}` (null: it could not read the file),
-/// passed on to the analysis worker as `{index, sha256}` if the request is
-/// the running analysis's.
+/// `{index, from, slice}` for the analysis worker, or with `id` and `last`
+/// for the tools worker to hash on its way there.
+fn slice_message(id: Option<u64>, index: usize, from: u64, last: bool, slice: &JsValue) -> Object {
+    let message = Object::new();
+    if let Some(id) = id {
+        let _ = Reflect::set(&message, &"id".into(), &JsValue::from_f64(id as f64));
+        let _ = Reflect::set(&message, &"last".into(), &JsValue::from_bool(last));
+    }
+    let _ = Reflect::set(&message, &"index".into(), &JsValue::from_f64(index as f64));
+    let _ = Reflect::set(&message, &"from".into(), &JsValue::from_f64(from as f64));
+    let _ = Reflect::set(&message, &"slice".into(), slice);
+    message
+}
+
+/// The tools worker's `{id, index, from, slice}`, hashed: the slice goes on
+/// to the analysis worker if the request is the running analysis's, and
+/// with the file's last slice comes its digest.
+fn slice_hashed(data: &JsValue) {
+    let id = number(data, "id");
+    let index = number(data, "index").unwrap_or(u64::MAX) as usize;
+    let from = number(data, "from").unwrap_or(u64::MAX);
+    let slice = Reflect::get(data, &"slice".into()).unwrap_or(JsValue::NULL);
+    let worker = with(|s| {
+        s.with_tools.retain(|&(i, f, _)| (i, f) != (index, from));
+        s.hashes
+            .iter()
+            .any(|(want, _)| Some(*want) == id)
+            .then(|| s.worker.clone())?
+    });
+    if let (Some(worker), false) = (worker, slice.is_null()) {
+        let message = slice_message(None, index, from, false, &slice);
+        let _ = worker.post_message_with_transfer(&message, &Array::of1(&slice));
+    }
+    if Reflect::has(data, &"sha256".into()).unwrap_or(false) {
+        file_hashed(data);
+    }
+}
+
+/// The `sha256` of request `id` (null: the tools worker could not hash
+/// the file), passed on to the analysis worker as `{index, sha256}` if the
+/// request is the running analysis's.
 fn file_hashed(data: &JsValue) {
     let id = number(data, "id");
     let sha256 = Reflect::get(data, &"sha256".into()).unwrap_or(JsValue::NULL);
@@ -364,6 +408,8 @@ fn post_hash(worker: &Worker, index: usize, sha256: &JsValue) {
 /// Reads bytes `from..to` of the running analysis's file `index` and
 /// hands them to the analysis worker as `{index, from, slice}`, the
 /// `ArrayBuffer` transferred (`slice: null` if the file cannot be read).
+/// A file the tools worker hashes goes there first and on from there
+/// ([`slice_hashed`]): read once, not once for each worker.
 /// A worker cancelled meanwhile gets nothing: posting to it does nothing.
 fn read_for_worker(index: usize, from: u64, to: u64) {
     let Some((worker, file)) = with(|s| {
@@ -377,6 +423,7 @@ fn read_for_worker(index: usize, from: u64, to: u64) {
     }) else {
         return;
     };
+    let last = to as f64 >= file.size();
     let read = file.slice_with_f64_and_f64(from as f64, to as f64);
     wasm_bindgen_futures::spawn_local(async move {
         let slice = match read {
@@ -385,16 +432,27 @@ fn read_for_worker(index: usize, from: u64, to: u64) {
                 .unwrap_or(JsValue::NULL),
             Err(_) => JsValue::NULL,
         };
-        let message = Object::new();
-        let _ = Reflect::set(&message, &"index".into(), &JsValue::from_f64(index as f64));
-        let _ = Reflect::set(&message, &"from".into(), &JsValue::from_f64(from as f64));
-        let _ = Reflect::set(&message, &"slice".into(), &slice);
         let transfer = if slice.is_null() {
             Array::new()
         } else {
             Array::of1(&slice)
         };
-        let _ = worker.post_message_with_transfer(&message, &transfer);
+        let hashing = (!slice.is_null())
+            .then(|| {
+                with(|s| {
+                    let (id, _) = s.hashes.iter().find(|(_, i)| *i == index)?;
+                    let tools = s.tools.clone()?;
+                    s.with_tools.push((index, from, to));
+                    Some((*id, tools))
+                })
+            })
+            .flatten();
+        let (to_worker, id) = match &hashing {
+            Some((id, tools)) => (tools, Some(*id)),
+            None => (&worker, None),
+        };
+        let message = slice_message(id, index, from, last, &slice);
+        let _ = to_worker.post_message_with_transfer(&message, &transfer);
     });
 }
 
@@ -461,8 +519,8 @@ pub(super) fn tools() -> Result<Worker, JsValue> {
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|e: MessageEvent| {
         let data = e.data();
         let Some(text) = data.as_string() else {
-            if Reflect::has(&data, &"sha256".into()).unwrap_or(false) {
-                return file_hashed(&data);
+            if Reflect::has(&data, &"from".into()).unwrap_or(false) {
+                return slice_hashed(&data);
             }
             return sample_generated(&data);
         };
@@ -483,12 +541,19 @@ pub(super) fn tools() -> Result<Worker, JsValue> {
             cancel_worker();
             show(&by_id("progress"), false);
         }
-        // Files it was hashing: the analysis worker hashes them itself.
-        let (worker, pending) = with(|s| (s.worker.clone(), std::mem::take(&mut s.hashes)));
+        // Files it was hashing: the analysis worker hashes them itself, and
+        // the slices it held are read again for it.
+        let (worker, pending, slices) = with(|s| {
+            let pending = std::mem::take(&mut s.hashes);
+            (s.worker.clone(), pending, std::mem::take(&mut s.with_tools))
+        });
         if let Some(worker) = worker {
             for (_, index) in pending {
                 post_hash(&worker, index, &JsValue::NULL);
             }
+        }
+        for (index, from, to) in slices {
+            read_for_worker(index, from, to);
         }
         set_status("the tools worker stopped with an error");
     });
@@ -558,6 +623,7 @@ fn cancel_worker() -> bool {
         s.ready = false;
         s.sample_request = None;
         s.reading = None;
+        s.with_tools.clear();
         if !s.hashes.is_empty() {
             // The tools worker is still hashing this case's files.
             if let Some(tools) = &s.tools {

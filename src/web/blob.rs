@@ -65,23 +65,76 @@ pub async fn read_chunks(
     Ok(())
 }
 
-/// The SHA-256 of `blob`'s bytes in hex, read `chunk_size` bytes at a time;
-/// `None` if `stop()` turned true before the last slice (it is asked before
-/// each), so that a cancelled case does not keep a core hashing gigabytes.
-pub async fn sha256_hex(
-    blob: &Blob,
-    chunk_size: u64,
-    stop: impl Fn() -> bool,
-) -> Result<Option<String>, JsValue> {
+/// The SHA-256 of `blob`'s bytes in hex, read `chunk_size` bytes at a time.
+pub async fn sha256_hex(blob: &Blob, chunk_size: u64) -> Result<String, JsValue> {
     let mut hasher = Sha256::new();
-    let mut stopped = false;
     read_blob_chunks(blob, chunk_size, |chunk, _| {
-        stopped = stop();
-        if !stopped {
-            hasher.update(chunk);
-        }
-        !stopped
+        hasher.update(chunk);
+        true
     })
     .await?;
-    Ok((!stopped).then(|| crate::ingest::hex(&hasher.finalize())))
+    Ok(crate::ingest::hex(&hasher.finalize()))
+}
+
+/// Files hashed from the slices the page reads for the analysis worker
+/// (the tools worker's part of the evidence hash), by the page's request id.
+#[derive(Default)]
+pub struct SliceHashes {
+    files: Vec<SliceHash>,
+}
+
+/// One file's digest so far.
+struct SliceHash {
+    id: f64,
+    hasher: Sha256,
+    /// Where the next slice must start.
+    next: u64,
+    /// A slice was missed or came twice.
+    out_of_order: bool,
+}
+
+/// What [`SliceHashes::add`] knows of a file after a slice.
+#[derive(Debug, PartialEq)]
+pub enum SliceDigest {
+    /// More slices to come.
+    Partial,
+    /// The SHA-256 of the whole file, in hex.
+    Whole(String),
+    /// No digest: a slice was missed or came twice.
+    OutOfOrder,
+}
+
+impl SliceHashes {
+    /// Adds the bytes of file `id` at `from`; its digest after the `last` slice.
+    pub fn add(&mut self, id: f64, from: u64, bytes: &[u8], last: bool) -> SliceDigest {
+        let at = match self.files.iter().position(|f| f.id == id) {
+            Some(at) => at,
+            None => {
+                self.files.push(SliceHash {
+                    id,
+                    hasher: Sha256::new(),
+                    next: 0,
+                    out_of_order: false,
+                });
+                self.files.len() - 1
+            }
+        };
+        let file = &mut self.files[at];
+        file.out_of_order |= from != file.next;
+        file.next = from + bytes.len() as u64;
+        file.hasher.update(bytes);
+        if !last {
+            return SliceDigest::Partial;
+        }
+        let file = self.files.remove(at);
+        match file.out_of_order {
+            true => SliceDigest::OutOfOrder,
+            false => SliceDigest::Whole(crate::ingest::hex(&file.hasher.finalize())),
+        }
+    }
+
+    /// Forgets every file: their case was cancelled or replaced.
+    pub fn clear(&mut self) {
+        self.files.clear();
+    }
 }

@@ -29,4 +29,4 @@ pub mod worker;
 static ALLOCATOR: crate::small_blocks::SmallBlocks<talc::wasm::WasmDynamicTalc> =
     crate::small_blocks::SmallBlocks::new(talc::wasm::new_wasm_dynamic_allocator());
 
-pub use blob::{read_blob_chunks, read_chunks, sha256_hex};
+pub use blob::{read_blob_chunks, read_chunks, sha256_hex, SliceDigest, SliceHashes};

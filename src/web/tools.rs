@@ -5,35 +5,38 @@
 //! the generator or the export formats.
 //!
 //! Hashing here, beside the analysis, puts the evidence hash on the second
-//! core: in the analysis worker it was a tenth of the analysis time.
+//! core: in the analysis worker it was a tenth of the analysis time. The
+//! page hands this worker each slice it reads for the analysis worker,
+//! and this worker hands it back hashed: reading the file a second time
+//! here cost the analysis about 8 % (docs/performance.md, session 22).
 
-use super::blob::CHUNK;
 use super::message::{post, scope};
+use super::{SliceDigest, SliceHashes};
 use crate::protocol::{FromWorker, Request, ToTools};
 use crate::tools::{answer, Reply};
-use js_sys::{Array, Object, Reflect, Uint8Array};
-use std::cell::Cell;
+use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Blob, MessageEvent};
+use web_sys::MessageEvent;
 
 thread_local! {
-    /// Bumped by the page's `{stop: true}` (its case was cancelled or
-    /// replaced): hashes begun before it end at their next slice.
-    static HASHING_ROUND: Cell<u32> = const { Cell::new(0) };
+    /// The files being hashed. The page's `{stop: true}` (its case was
+    /// cancelled or replaced) drops them.
+    static HASHING: RefCell<SliceHashes> = RefCell::new(SliceHashes::default());
+    /// Where each slice's bytes are copied to be hashed.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 pub fn start() {
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
         let data = event.data();
         if Reflect::get(&data, &"stop".into()).is_ok_and(|v| v.is_truthy()) {
-            HASHING_ROUND.set(HASHING_ROUND.get().wrapping_add(1));
+            HASHING.with(|h| h.borrow_mut().clear());
             return;
         }
-        if let Ok(file) = Reflect::get(&data, &"hash".into()).and_then(|f| f.dyn_into::<Blob>()) {
-            let id = Reflect::get(&data, &"id".into()).unwrap_or(JsValue::NULL);
-            wasm_bindgen_futures::spawn_local(post_hash(id, file));
-            return;
+        if Reflect::has(&data, &"from".into()).unwrap_or(false) {
+            return hash_slice(&data);
         }
         let text = data.as_string().unwrap_or_default();
         match Request::<ToTools>::from_json(&text) {
@@ -69,18 +72,38 @@ fn post_files(id: u64, files: Vec<crate::generate::GeneratedFile>) {
     let _ = scope().post_message_with_transfer(&message, &buffers);
 }
 
-/// `{id, sha256}`: the SHA-256 of `file` in hex, or null if it could not be
-/// read (the analysis worker then hashes it itself); nothing if the page
-/// stopped it.
-async fn post_hash(id: JsValue, file: Blob) {
-    let round = HASHING_ROUND.get();
-    let sha256 = match super::sha256_hex(&file, CHUNK, || HASHING_ROUND.get() != round).await {
-        Ok(Some(hex)) => JsValue::from_str(&hex),
-        Ok(None) => return,
-        Err(_) => JsValue::NULL,
+/// The page's `{id, index, from, slice, last}`: the slice's bytes join
+/// file `id`'s digest, and the message goes back with the slice, and with
+/// `sha256` after the `last` one (hex, or null if a slice came out of
+/// order: the analysis worker then hashes the file itself).
+fn hash_slice(data: &JsValue) {
+    let field = |key: &str| Reflect::get(data, &key.into()).unwrap_or(JsValue::NULL);
+    let (Some(id), Some(from)) = (field("id").as_f64(), field("from").as_f64()) else {
+        return;
     };
-    let message = Object::new();
-    let _ = Reflect::set(&message, &"id".into(), &id);
-    let _ = Reflect::set(&message, &"sha256".into(), &sha256);
-    let _ = scope().post_message(&message);
+    let slice = field("slice");
+    let digest = SCRATCH.with(|scratch| {
+        let mut scratch = scratch.borrow_mut();
+        scratch.clear();
+        if let Some(buffer) = slice.dyn_ref::<ArrayBuffer>() {
+            let bytes = Uint8Array::new(buffer);
+            scratch.resize(bytes.length() as usize, 0);
+            bytes.copy_to(&mut scratch);
+        }
+        let last = field("last").is_truthy();
+        HASHING.with(|h| h.borrow_mut().add(id, from as u64, &scratch, last))
+    });
+    let sha256 = match digest {
+        SliceDigest::Partial => None,
+        SliceDigest::Whole(hex) => Some(JsValue::from_str(&hex)),
+        SliceDigest::OutOfOrder => Some(JsValue::NULL),
+    };
+    if let Some(sha256) = sha256 {
+        let _ = Reflect::set(data, &"sha256".into(), &sha256);
+    }
+    let transfer = match slice.is_null() {
+        true => Array::new(),
+        false => Array::of1(&slice),
+    };
+    let _ = scope().post_message_with_transfer(data, &transfer);
 }

@@ -422,9 +422,7 @@ async fn analyse(data: &JsValue) -> Result<Report, JsValue> {
             let digest = match digest_from_tools(index).await {
                 Some(digest) => digest,
                 // The tools worker could not: read the file again here.
-                None => sha256_hex(&file, CHUNK, || false)
-                    .await?
-                    .ok_or("hashing stopped")?,
+                None => sha256_hex(&file, CHUNK).await?,
             };
             analysis.close_hashed(&digest);
         } else {

@@ -308,8 +308,10 @@ test('cancelling a case stops the tools worker hashing its file; the next case i
     const seen = (window.__seen = []);
     const post = Worker.prototype.postMessage;
     Worker.prototype.postMessage = function (message, ...rest) {
-      if (message && typeof message === 'object' && ('stop' in message || 'hash' in message)) {
-        seen.push('stop' in message ? 'stop' : 'hash');
+      // A slice on its way to be hashed carries the hash request's id.
+      const hashing = message && typeof message === 'object' && 'id' in message && 'from' in message;
+      if (hashing || (message && typeof message === 'object' && 'stop' in message)) {
+        seen.push(hashing ? 'hash' : 'stop');
       }
       return post.call(this, message, ...rest);
     };
@@ -324,9 +326,9 @@ test('cancelling a case stops the tools worker hashing its file; the next case i
       },
     });
   });
-  // The tools worker starts on its first request, the hash: its script is
-  // held back until the case is cancelled, so the stop always finds the
-  // hash under way, however fast the machine.
+  // The tools worker starts with the case, and hashes the slices the page
+  // reads: its script is held back until the case is cancelled, so the
+  // stop always finds the hash under way, however fast the machine.
   let release;
   const cancelled = new Promise((ok) => { release = ok; });
   await context.route('**/tools.js', async (route) => { await cancelled; await route.continue(); });
