@@ -46,6 +46,24 @@ test('without the tools worker, the analysis worker hashes the evidence itself',
   await context.close();
 });
 
+test('a tools worker that fails while hashing: the slice it held is read again, and the analysis worker hashes the file', async () => {
+  // The page sends each slice through the tools worker, which hashes it on
+  // its way to the analysis worker. One that fails on the first slice
+  // would leave the analysis waiting for that slice, had the page not read
+  // it again.
+  const { page, context } = await openPage(browser);
+  await context.route('**/tools.js', (route) => route.fulfill({
+    contentType: 'text/javascript',
+    body: "onmessage = () => { throw new Error('the tools worker fails on its first slice'); };",
+  }));
+  await page.goto(`${origin}/`);
+  await page.setInputFiles('input[data-testid=file-input]', DEMO);
+  await page.waitForSelector('[data-testid=analysis-done]', { timeout: 30_000 });
+  assert.equal(await page.textContent('[data-testid=events-count]'), '37');
+  assert.match(await page.textContent('[data-testid=input-row]'), /ac15e3b4fc4b35b6799b17ed711bd629f33f70104370a5a7ef4197c2fc0cf1c3/);
+  await context.close();
+});
+
 test('the page declares a CSP that forbids outgoing connections', async () => {
   const { page, context } = await openPage(browser);
   await page.goto(`${origin}/`);
