@@ -11,7 +11,7 @@ use super::dom::{
     by_id, child, clear, document, el, human_bytes, input_value, on, row, select_value,
     set_input_value, show, target_closest, thousands,
 };
-use super::message::number;
+use super::message::{number, transfer_of};
 use super::{about, casefile, explorer, findings, hunt, lanes, learn, perf, timeline, views};
 use crate::protocol::{Answer, FromWorker, Request, ToTools, ToWorker};
 use crate::report::Report;
@@ -432,11 +432,6 @@ fn read_for_worker(index: usize, from: u64, to: u64) {
                 .unwrap_or(JsValue::NULL),
             Err(_) => JsValue::NULL,
         };
-        let transfer = if slice.is_null() {
-            Array::new()
-        } else {
-            Array::of1(&slice)
-        };
         let hashing = (!slice.is_null())
             .then(|| {
                 with(|s| {
@@ -452,7 +447,7 @@ fn read_for_worker(index: usize, from: u64, to: u64) {
             None => (&worker, None),
         };
         let message = slice_message(id, index, from, last, &slice);
-        let _ = to_worker.post_message_with_transfer(&message, &transfer);
+        let _ = to_worker.post_message_with_transfer(&message, &transfer_of(&slice));
     });
 }
 

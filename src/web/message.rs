@@ -1,6 +1,7 @@
 //! What the page and its workers share about messages: a worker's global
-//! scope, posting a [`FromWorker`] from it, and reading a number out of a
-//! plain-object message (`{id, …}`, `{index, …}`).
+//! scope, posting a [`FromWorker`] from it, reading a number out of a
+//! plain-object message (`{id, …}`, `{index, …}`), and the transfer list of
+//! a message carrying a slice.
 
 use crate::protocol::FromWorker;
 use wasm_bindgen::{JsCast, JsValue};
@@ -22,4 +23,13 @@ pub fn number(data: &JsValue, key: &str) -> Option<u64> {
         .ok()
         .and_then(|v| v.as_f64())
         .map(|v| v as u64)
+}
+
+/// The transfer list for a message carrying `slice`: the `ArrayBuffer`
+/// moved, not copied, or nothing when it is null (a slice not read).
+pub fn transfer_of(slice: &JsValue) -> js_sys::Array {
+    match slice.is_null() {
+        true => js_sys::Array::new(),
+        false => js_sys::Array::of1(slice),
+    }
 }

@@ -10,7 +10,7 @@
 //! and this worker hands it back hashed: reading the file a second time
 //! here cost the analysis about 8 % (docs/performance.md, session 22).
 
-use super::message::{post, scope};
+use super::message::{post, scope, transfer_of};
 use super::{SliceDigest, SliceHashes};
 use crate::protocol::{FromWorker, Request, ToTools};
 use crate::tools::{answer, Reply};
@@ -101,9 +101,5 @@ fn hash_slice(data: &JsValue) {
     if let Some(sha256) = sha256 {
         let _ = Reflect::set(data, &"sha256".into(), &sha256);
     }
-    let transfer = match slice.is_null() {
-        true => Array::new(),
-        false => Array::of1(&slice),
-    };
-    let _ = scope().post_message_with_transfer(data, &transfer);
+    let _ = scope().post_message_with_transfer(data, &transfer_of(&slice));
 }
