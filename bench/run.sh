@@ -18,6 +18,10 @@ scale=${1:-1610612736}
 corpus=bench/corpus
 sigma=../shared/sigma/application/kubernetes
 
+if [ ! -x /usr/bin/time ]; then
+  echo "bench: needs GNU time at /usr/bin/time for wall, CPU and peak memory (Debian: apt-get install time)" >&2
+  exit 1
+fi
 cargo build --locked --release --bin spoor --example lean_pass --example core_latency >&2
 spoor=target/release/spoor
 rsigma=${RSIGMA:-target/peer/bin/rsigma}
