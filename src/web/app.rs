@@ -43,6 +43,10 @@ pub struct Progress {
 #[derive(Default)]
 pub struct State {
     pub worker: Option<Worker>,
+    /// An analysis worker started ahead, when files are about to come (a
+    /// drag over the page, a click on a file picker), with the built-in
+    /// pack loading; the next analysis takes it ([`warm_worker`]).
+    pub spare: Option<Worker>,
     /// The tools worker (samples, exports), once started.
     pub tools: Option<Worker>,
     /// A sample's message for the analysis worker, waiting for the files of
@@ -143,7 +147,10 @@ fn send<B: serde::Serialize + serde::de::DeserializeOwned>(
 pub fn start() {
     on(&by_id("file-input"), "change", |e| take_input_files(&e));
     on(&by_id("folder-input"), "change", |e| take_input_files(&e));
+    on(&by_id("file-input"), "click", |_| warm_worker());
+    on(&by_id("folder-input"), "click", |_| warm_worker());
     let body: web_sys::EventTarget = document().body().expect("a body").into();
+    on(&body, "dragenter", |_| warm_worker());
     on(&body, "dragover", |e| {
         e.prevent_default();
         let _ = document().body().map(|b| b.class_list().add_1("over"));
@@ -474,7 +481,8 @@ fn start_worker() -> Option<Worker> {
     {
         done.remove();
     }
-    let worker = match new_worker("worker") {
+    let spare = with(|s| s.spare.take());
+    let worker = match spare.map_or_else(|| new_worker("worker"), Ok) {
         Ok(w) => w,
         Err(e) => {
             set_status(&format!("cannot start the analysis worker: {e:?}"));
@@ -501,6 +509,34 @@ fn start_worker() -> Option<Worker> {
         s.ready = false;
     });
     Some(worker)
+}
+
+/// Starts the next analysis worker now, if there is none waiting, and the
+/// tools worker, which will hash the files: files are about to come, and
+/// starting the workers and loading the built-in pack take ~0.3 s, most of a
+/// small case's time. Nothing else changes: the running analysis or the case
+/// shown stay as they are.
+fn warm_worker() {
+    if with(|s| s.spare.is_some()) {
+        return;
+    }
+    let _ = tools();
+    let Ok(worker) = new_worker("worker") else {
+        return;
+    };
+    // It posts nothing before an analysis; if it fails, the next analysis
+    // starts a fresh worker.
+    let on_error = Closure::<dyn FnMut(Event)>::new(|_e: Event| {
+        if let Some(w) = with(|s| s.spare.take()) {
+            w.terminate();
+        }
+    });
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    on_error.forget();
+    let warm = Object::new();
+    let _ = Reflect::set(&warm, &"warm".into(), &JsValue::TRUE);
+    let _ = worker.post_message(&warm);
+    with(|s| s.spare = Some(worker));
 }
 
 /// The tools worker, started on first use and kept: its answers go to

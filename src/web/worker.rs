@@ -47,6 +47,30 @@ thread_local! {
     static ARRIVED: RefCell<Vec<(Awaited, JsValue)>> = const { RefCell::new(Vec::new()) };
     /// What the analysis waits for, with the resolver of its promise.
     static AWAITED: RefCell<Vec<(Awaited, js_sys::Function)>> = const { RefCell::new(Vec::new()) };
+    /// An analysis with the built-in pack loaded before the page sent a
+    /// case (`{warm}`): loading the pack is most of a small case's time.
+    static WARM: RefCell<Option<Analysis>> = const { RefCell::new(None) };
+}
+
+/// Loads the built-in pack into [`WARM`], once.
+fn warm_up() {
+    WARM.with(|warm| {
+        warm.borrow_mut()
+            .get_or_insert_with(|| Analysis::new(&detect::builtin_sources()).with_store());
+    });
+}
+
+/// A fresh analysis with the built-in pack and the `extra` rules: the warm
+/// one when there are none.
+fn analysis_with(extra: Vec<detect::RuleSource>) -> Analysis {
+    if extra.is_empty() {
+        if let Some(warm) = WARM.with(|warm| warm.borrow_mut().take()) {
+            return warm;
+        }
+    }
+    let mut rules = detect::builtin_sources();
+    rules.extend(extra);
+    Analysis::new(&rules).with_store()
 }
 
 /// What the page sends this worker during an analysis.
@@ -155,6 +179,9 @@ pub fn start() {
         let data = event.data();
         if let Some((what, value)) = Awaited::of_message(&data) {
             return arrived(what, value);
+        }
+        if Reflect::get(&data, &"warm".into()).is_ok_and(|v| v.is_truthy()) {
+            return warm_up();
         }
         if Reflect::get(&data, &"digest".into()).is_ok_and(|v| v.is_truthy()) {
             return post(&FromWorker::Ready {
@@ -349,7 +376,7 @@ async fn analyse(data: &JsValue) -> Result<Report, JsValue> {
     if Reflect::get(data, &"sample".into())?.is_string() {
         let files = generated_files(data)?;
         // Rules written in the page (a hunt's Sigma draft) join the pack.
-        let mut rules = detect::builtin_sources();
+        let mut rules = Vec::new();
         if let Ok(extra) = Reflect::get(data, &"rules".into())?.dyn_into::<Array>() {
             for (k, text) in extra.iter().filter_map(|t| t.as_string()).enumerate() {
                 rules.push(detect::RuleSource {
@@ -358,7 +385,7 @@ async fn analyse(data: &JsValue) -> Result<Report, JsValue> {
                 });
             }
         }
-        let mut analysis = Analysis::new(&rules).with_store();
+        let mut analysis = analysis_with(rules);
         analysis.set_years(YearResolver::with_year(crate::generate::YEAR));
         for (index, (path, bytes)) in files.into_iter().enumerate() {
             let total = bytes.len() as u64;
@@ -379,7 +406,7 @@ async fn analyse(data: &JsValue) -> Result<Report, JsValue> {
     // The tools worker hashes the files, by their index in `files`.
     let hashed = Reflect::get(data, &"hashed".into())?.is_truthy();
     // Sigma rule files dropped with the logs join the built-in pack.
-    let mut rules = detect::builtin_sources();
+    let mut rules = Vec::new();
     let mut logs = Vec::new();
     for (index, file) in files.iter().enumerate() {
         let file: File = file.dyn_into()?;
@@ -388,7 +415,7 @@ async fn analyse(data: &JsValue) -> Result<Report, JsValue> {
             None => logs.push((index, file)),
         }
     }
-    let mut analysis = Analysis::new(&rules).with_store();
+    let mut analysis = analysis_with(rules);
     for (input, (index, file)) in logs.into_iter().enumerate() {
         // Set when the file came from a folder pick; web-sys lacks a getter.
         let relative = Reflect::get(&file, &"webkitRelativePath".into())

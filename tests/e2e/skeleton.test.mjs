@@ -102,11 +102,11 @@ test('dist/ works under a sub-path of a static host', async () => {
   }
 });
 
-test('a Sigma rule file dropped with the logs runs beside the built-in pack', async () => {
+/** A Sigma rule file matching the demo log's 14 list calls by system:admin. */
+async function adminListsRule() {
   const { mkdtempSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
-  const dir = mkdtempSync(join(tmpdir(), 'spoor-rule-'));
-  const rule = join(dir, 'admin-lists.yml');
+  const rule = join(mkdtempSync(join(tmpdir(), 'spoor-rule-')), 'admin-lists.yml');
   writeFileSync(rule, [
     'title: Spoor test rule, admin lists',
     'id: 5f1c2b9e-0d7a-4c3e-9a57-2b6f1e8d4c11',
@@ -117,6 +117,11 @@ test('a Sigma rule file dropped with the logs runs beside the built-in pack', as
     'level: low',
     '',
   ].join('\n'));
+  return rule;
+}
+
+test('a Sigma rule file dropped with the logs runs beside the built-in pack', async () => {
+  const rule = await adminListsRule();
   const { page, requests, problems, context } = await openPage(browser);
   await page.goto(`${origin}/`);
   await dropFiles(page, DEMO);
@@ -126,6 +131,39 @@ test('a Sigma rule file dropped with the logs runs beside the built-in pack', as
   assert.equal(await page.textContent('[data-testid=events-count]'), '37');
   const withRule = Number(await page.textContent('[data-testid=findings-count]'));
   assert.equal(withRule, without + 14, 'the demo log has 14 list calls by system:admin');
+  assert.deepEqual(foreign(requests, origin), []);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a drag over the page starts the analysis worker ahead; the drop takes it, dropped rules included', async () => {
+  // The worker started by the drag loads the built-in pack before any file
+  // comes; a rule file dropped with the logs must still join the pack.
+  const rule = await adminListsRule();
+  const { page, requests, problems, context } = await openPage(browser);
+  const started = [];
+  page.on('worker', (w) => started.push(w.url()));
+  const analysisWorkers = () => started.filter((url) => url.endsWith('/worker.js')).length;
+  const warmUp = async (expected) => {
+    await page.dispatchEvent('body', 'dragenter');
+    await page.dispatchEvent('body', 'dragenter');
+    for (let i = 0; i < 100 && analysisWorkers() < expected; i++) await page.waitForTimeout(50);
+    assert.equal(analysisWorkers(), expected, 'one worker per drag, however many drag events');
+  };
+  await page.goto(`${origin}/`);
+  await dropFiles(page, DEMO);
+  const cold = Number(await page.textContent('[data-testid=findings-count]'));
+  await page.click('#clear-button');
+  await warmUp(2);
+  await dropFiles(page, DEMO);
+  assert.equal(analysisWorkers(), 2, 'the drop took the worker the drag started');
+  assert.equal(await page.textContent('[data-testid=events-count]'), '37');
+  assert.equal(Number(await page.textContent('[data-testid=findings-count]')), cold);
+  await page.click('#clear-button');
+  await warmUp(3);
+  await dropFiles(page, [DEMO, rule]);
+  assert.equal(analysisWorkers(), 3, 'the drop took the worker the drag started');
+  assert.equal(Number(await page.textContent('[data-testid=findings-count]')), cold + 14);
   assert.deepEqual(foreign(requests, origin), []);
   assert.deepEqual(problems, []);
   await context.close();
