@@ -177,6 +177,9 @@ pub fn start() {
         option.set_attribute("value", scenario.name).ok();
         let _ = select.append_child(&option);
     }
+    // The pointer on its way, or the focus: a sample is about to be asked for.
+    on(&by_id("sample-button"), "pointerenter", |_| warm_worker());
+    on(&by_id("sample-button"), "focus", |_| warm_worker());
     on(&by_id("sample-button"), "click", |_| {
         let name = select_value("sample-select");
         set_hash_param("sample", Some(&name));
@@ -512,10 +515,10 @@ fn start_worker() -> Option<Worker> {
 }
 
 /// Starts the next analysis worker now, if there is none waiting, and the
-/// tools worker, which will hash the files: files are about to come, and
-/// starting the workers and loading the built-in pack take ~0.3 s, most of a
-/// small case's time. Nothing else changes: the running analysis or the case
-/// shown stay as they are.
+/// tools worker, which will hash the files or generate the sample: files are
+/// about to come, and starting the workers and loading the built-in pack take
+/// ~0.3 s, most of a small case's time. Nothing else changes: the running
+/// analysis or the case shown stay as they are.
 fn warm_worker() {
     if with(|s| s.spare.is_some()) {
         return;

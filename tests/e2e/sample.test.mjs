@@ -28,6 +28,33 @@ test('#sample= opens a built-in sample incident, generated in the page', async (
   await context.close();
 });
 
+test('the pointer on the sample button starts the analysis worker ahead; the click takes it', async () => {
+  // The same case as one opened from the URL, which starts its worker cold.
+  const cold = await openPage(browser);
+  await cold.page.goto(`${origin}/#sample=anonymous-to-admin`);
+  await cold.page.waitForSelector('[data-testid=analysis-done]', { timeout: 120_000 });
+  const counts = (page) => page.$$eval('[data-testid=events-count], [data-testid=findings-count]', (els) => els.map((e) => e.textContent));
+  const expected = await counts(cold.page);
+  assert.equal(expected.length, 2);
+  await cold.context.close();
+  const { page, requests, problems, context } = await openPage(browser);
+  const started = [];
+  page.on('worker', (w) => started.push(w.url()));
+  const analysisWorkers = () => started.filter((url) => url.endsWith('/worker.js')).length;
+  await page.goto(`${origin}/`);
+  await page.selectOption('#sample-select', 'anonymous-to-admin');
+  await page.hover('#sample-button');
+  for (let i = 0; i < 100 && analysisWorkers() < 1; i++) await page.waitForTimeout(50);
+  assert.equal(analysisWorkers(), 1, 'the pointer on the button started a worker');
+  await page.click('#sample-button');
+  await page.waitForSelector('[data-testid=analysis-done]', { timeout: 120_000 });
+  assert.equal(analysisWorkers(), 1, 'the click took the worker the pointer started');
+  assert.deepEqual(await counts(page), expected);
+  assert.deepEqual(foreign(requests, origin), []);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('every scenario opens from the start screen', async () => {
   const { page, problems, context } = await openPage(browser);
   await page.goto(`${origin}/`);
