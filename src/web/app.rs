@@ -44,8 +44,9 @@ pub struct Progress {
 pub struct State {
     pub worker: Option<Worker>,
     /// An analysis worker started ahead, when files are about to come (a
-    /// drag over the page, a click on a file picker), with the built-in
-    /// pack loading; the next analysis takes it ([`warm_worker`]).
+    /// drag over the page, a click on a file picker, the pointer on the
+    /// sample button), with the built-in pack loading; the next analysis
+    /// takes it ([`warm_worker`]).
     pub spare: Option<Worker>,
     /// The tools worker (samples, exports), once started.
     pub tools: Option<Worker>,
