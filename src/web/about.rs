@@ -153,9 +153,7 @@ fn check_worker_modules() {
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
-    let ask = js_sys::Object::new();
-    let _ = Reflect::set(&ask, &"digest".into(), &JsValue::TRUE);
-    let _ = worker.post_message(&ask);
+    let _ = worker.post_message(&super::message::command("digest"));
 }
 
 /// Opens, closes (`Some(false)`, also on Esc) or toggles the dialog.

@@ -11,7 +11,7 @@ use super::dom::{
     by_id, child, clear, document, el, human_bytes, input_value, on, row, select_value,
     set_input_value, show, target_closest, thousands,
 };
-use super::message::{number, transfer_of};
+use super::message::{command, number, transfer_of};
 use super::{about, casefile, explorer, findings, hunt, lanes, learn, perf, timeline, views};
 use crate::protocol::{Answer, FromWorker, Request, ToTools, ToWorker};
 use crate::report::Report;
@@ -443,16 +443,16 @@ fn read_for_worker(index: usize, from: u64, to: u64) {
                 .unwrap_or(JsValue::NULL),
             Err(_) => JsValue::NULL,
         };
-        let hashing = (!slice.is_null())
-            .then(|| {
-                with(|s| {
-                    let (id, _) = s.hashes.iter().find(|(_, i)| *i == index)?;
-                    let tools = s.tools.clone()?;
-                    s.with_tools.push((index, from, to));
-                    Some((*id, tools))
-                })
+        let hashing = if slice.is_null() {
+            None
+        } else {
+            with(|s| {
+                let (id, _) = s.hashes.iter().find(|(_, i)| *i == index)?;
+                let tools = s.tools.clone()?;
+                s.with_tools.push((index, from, to));
+                Some((*id, tools))
             })
-            .flatten();
+        };
         let (to_worker, id) = match &hashing {
             Some((id, tools)) => (tools, Some(*id)),
             None => (&worker, None),
@@ -466,9 +466,7 @@ fn read_for_worker(index: usize, from: u64, to: u64) {
 /// answers what needs none (rule documentation, hunts, drafts).
 pub fn open_report(report: Report) {
     let Some(worker) = start_worker() else { return };
-    let message = Object::new();
-    let _ = Reflect::set(&message, &"case".into(), &JsValue::TRUE);
-    let _ = worker.post_message(&message);
+    let _ = worker.post_message(&command("case"));
     with(|s| s.ready = true);
     show(&by_id("progress"), false);
     render(Rc::new(report));
@@ -537,9 +535,7 @@ fn warm_worker() {
     });
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     on_error.forget();
-    let warm = Object::new();
-    let _ = Reflect::set(&warm, &"warm".into(), &JsValue::TRUE);
-    let _ = worker.post_message(&warm);
+    let _ = worker.post_message(&command("warm"));
     with(|s| s.spare = Some(worker));
 }
 
@@ -662,9 +658,7 @@ fn cancel_worker() -> bool {
         if !s.hashes.is_empty() {
             // The tools worker is still hashing this case's files.
             if let Some(tools) = &s.tools {
-                let stop = Object::new();
-                let _ = Reflect::set(&stop, &"stop".into(), &JsValue::TRUE);
-                let _ = tools.post_message(&stop);
+                let _ = tools.post_message(&command("stop"));
             }
             s.hashes.clear();
         }

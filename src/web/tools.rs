@@ -10,7 +10,7 @@
 //! and this worker hands it back hashed: reading the file a second time
 //! here cost the analysis about 8 % (docs/performance.md, session 22).
 
-use super::message::{post, scope, transfer_of};
+use super::message::{is_command, post, scope, transfer_of};
 use super::{SliceDigest, SliceHashes};
 use crate::protocol::{FromWorker, Request, ToTools};
 use crate::tools::{answer, Reply};
@@ -31,7 +31,7 @@ thread_local! {
 pub fn start() {
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
         let data = event.data();
-        if Reflect::get(&data, &"stop".into()).is_ok_and(|v| v.is_truthy()) {
+        if is_command(&data, "stop") {
             HASHING.with(|h| h.borrow_mut().clear());
             return;
         }

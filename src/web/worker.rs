@@ -7,7 +7,7 @@
 //! poll for it.
 
 use super::blob::{read_chunks, CHUNK};
-use super::message::{number, post, scope};
+use super::message::{is_command, number, post, scope};
 use super::sha256_hex;
 use crate::analysis::Analysis;
 use crate::detect;
@@ -54,10 +54,10 @@ thread_local! {
 
 /// Loads the built-in pack into [`WARM`], once.
 fn warm_up() {
-    WARM.with(|warm| {
-        warm.borrow_mut()
-            .get_or_insert_with(|| Analysis::new(&detect::builtin_sources()).with_store());
-    });
+    if WARM.with(|warm| warm.borrow().is_none()) {
+        let analysis = analysis_with(Vec::new());
+        WARM.with(|warm| *warm.borrow_mut() = Some(analysis));
+    }
 }
 
 /// A fresh analysis with the built-in pack and the `extra` rules: the warm
@@ -180,10 +180,10 @@ pub fn start() {
         if let Some((what, value)) = Awaited::of_message(&data) {
             return arrived(what, value);
         }
-        if Reflect::get(&data, &"warm".into()).is_ok_and(|v| v.is_truthy()) {
+        if is_command(&data, "warm") {
             return warm_up();
         }
-        if Reflect::get(&data, &"digest".into()).is_ok_and(|v| v.is_truthy()) {
+        if is_command(&data, "digest") {
             return post(&FromWorker::Ready {
                 wasm_sha256: super::about::own_wasm_digest(),
             });
@@ -195,7 +195,7 @@ pub fn start() {
             }
             return;
         }
-        if Reflect::get(&data, &"case".into()).is_ok_and(|v| v.is_truthy()) {
+        if is_command(&data, "case") {
             // A case opened from a file: the page shows its saved report;
             // this worker answers what needs no logs. Set at once, so the
             // page's next requests find it.

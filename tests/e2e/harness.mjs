@@ -41,6 +41,20 @@ export function foreign(requests, origin) {
   return requests.filter((u) => !(u.startsWith(origin + '/') || u.startsWith('blob:') || u.startsWith('data:') || (origin === 'file:' && u.startsWith('file:'))));
 }
 
+/**
+ * Counts the analysis workers (`worker.js`) `page` starts from now on:
+ * `count()` the number so far, `count.reach(n)` waits up to 5 s for `n`.
+ */
+export function countAnalysisWorkers(page) {
+  const started = [];
+  page.on('worker', (w) => started.push(w.url()));
+  const count = () => started.filter((url) => url.endsWith('/worker.js')).length;
+  count.reach = async (n) => {
+    for (let i = 0; i < 100 && count() < n; i++) await page.waitForTimeout(50);
+  };
+  return count;
+}
+
 export async function dropFiles(page, files) {
   await page.setInputFiles('input[data-testid=file-input]', files);
   await page.waitForSelector('[data-testid=analysis-done]', { timeout: 120_000 });

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { launch, startServer, openPage, foreign, artifacts } from './harness.mjs';
+import { launch, startServer, openPage, foreign, countAnalysisWorkers, artifacts } from './harness.mjs';
 
 let browser, server, origin;
 before(async () => {
@@ -38,13 +38,11 @@ test('the pointer on the sample button starts the analysis worker ahead; the cli
   assert.equal(expected.length, 2);
   await cold.context.close();
   const { page, requests, problems, context } = await openPage(browser);
-  const started = [];
-  page.on('worker', (w) => started.push(w.url()));
-  const analysisWorkers = () => started.filter((url) => url.endsWith('/worker.js')).length;
+  const analysisWorkers = countAnalysisWorkers(page);
   await page.goto(`${origin}/`);
   await page.selectOption('#sample-select', 'anonymous-to-admin');
   await page.hover('#sample-button');
-  for (let i = 0; i < 100 && analysisWorkers() < 1; i++) await page.waitForTimeout(50);
+  await analysisWorkers.reach(1);
   assert.equal(analysisWorkers(), 1, 'the pointer on the button started a worker');
   await page.click('#sample-button');
   await page.waitForSelector('[data-testid=analysis-done]', { timeout: 120_000 });

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { launch, startServer, openPage, foreign, dropFiles, shared, dist, artifacts } from './harness.mjs';
+import { launch, startServer, openPage, foreign, dropFiles, countAnalysisWorkers, shared, dist, artifacts } from './harness.mjs';
 
 const DEMO = join(shared, 'data', 'audit2rbac-demo', 'demo.v1.log');
 let browser, server, origin;
@@ -141,13 +141,11 @@ test('a drag over the page starts the analysis worker ahead; the drop takes it, 
   // comes; a rule file dropped with the logs must still join the pack.
   const rule = await adminListsRule();
   const { page, requests, problems, context } = await openPage(browser);
-  const started = [];
-  page.on('worker', (w) => started.push(w.url()));
-  const analysisWorkers = () => started.filter((url) => url.endsWith('/worker.js')).length;
+  const analysisWorkers = countAnalysisWorkers(page);
   const warmUp = async (expected) => {
     await page.dispatchEvent('body', 'dragenter');
     await page.dispatchEvent('body', 'dragenter');
-    for (let i = 0; i < 100 && analysisWorkers() < expected; i++) await page.waitForTimeout(50);
+    await analysisWorkers.reach(expected);
     assert.equal(analysisWorkers(), expected, 'one worker per drag, however many drag events');
   };
   await page.goto(`${origin}/`);
